@@ -1,0 +1,73 @@
+package io.zentinel.sentinel.lua.supervisor.config;
+
+import java.time.Duration;
+
+/**
+ * The {@code workers} block: the sandboxed worker JVMs that host the Lua VMs, and the operating
+ * system limits each one runs under.
+ *
+ * @param count             {@code workers.count}: worker JVMs
+ * @param vmsPerWorker      {@code workers.vms-per-worker}: Lua VMs (threads) in each worker; the
+ *                          loader derives it from {@code vm-pool.size} unless it is given
+ * @param heapBytes         {@code workers.heap-bytes}: {@code -Xmx} of each worker
+ * @param memoryBytes       {@code workers.memory-bytes}: cgroup memory limit of each worker
+ * @param cpuPercent        {@code workers.cpu-percent}: CPU quota of each worker, in percent of one CPU
+ * @param pidsMax           {@code workers.pids-max}: cgroup limit on threads and processes of each worker
+ * @param startTimeout      {@code workers.start-timeout}: time a new worker has to report ready
+ * @param killGrace         {@code workers.kill-grace}: time past {@code resource-limits.max-execution-time}
+ *                          before the supervisor kills a worker whose call has not returned
+ * @param heartbeatInterval {@code workers.heartbeat-interval}: how often idle workers are pinged
+ */
+public record WorkerConfig(
+        int count,
+        int vmsPerWorker,
+        long heapBytes,
+        long memoryBytes,
+        int cpuPercent,
+        int pidsMax,
+        Duration startTimeout,
+        Duration killGrace,
+        Duration heartbeatInterval) {
+
+    /** Below this a worker JVM with LuaJ loaded has no room left for scripts. */
+    static final long MIN_HEAP_BYTES = 16L * 1024 * 1024;
+
+    public WorkerConfig {
+        ConfigCheck.atLeast("workers.count", count, 1);
+        ConfigCheck.atLeast("workers.vms-per-worker", vmsPerWorker, 1);
+        ConfigCheck.atLeast("workers.heap-bytes", heapBytes, MIN_HEAP_BYTES);
+        ConfigCheck.atLeast("workers.memory-bytes", memoryBytes, 1);
+        ConfigCheck.between("workers.cpu-percent", cpuPercent, 1, 6400);
+        ConfigCheck.atLeast("workers.pids-max", pidsMax, 1);
+        ConfigCheck.between("workers.start-timeout", startTimeout, Duration.ofMillis(1), Duration.ofMinutes(10));
+        ConfigCheck.between("workers.kill-grace", killGrace, Duration.ZERO, Duration.ofSeconds(60));
+        ConfigCheck.between("workers.heartbeat-interval", heartbeatInterval,
+                Duration.ofMillis(100), Duration.ofSeconds(60));
+        // Both keys are in this block, so the rule lives here rather than in AgentConfig: a
+        // WorkerConfig that cannot start a JVM inside its own cgroup is never built.
+        long maxHeap = maxHeapBytes(memoryBytes);
+        if (heapBytes > maxHeap) {
+            throw new ConfigException("workers.heap-bytes (" + heapBytes + ") must be at most 75% of"
+                    + " workers.memory-bytes (" + memoryBytes + "), which is " + maxHeap
+                    + ": the JVM needs the rest for metaspace, code and thread stacks");
+        }
+    }
+
+    /** The defaults, for a pool of the default {@code vm-pool.size}. */
+    public static WorkerConfig defaults() {
+        int count = 2;
+        return new WorkerConfig(count, Math.ceilDiv(VmPoolConfig.defaults().size(), count), 64L * 1024 * 1024,
+                192L * 1024 * 1024, 100, 128, Duration.ofSeconds(10), Duration.ofMillis(250), Duration.ofSeconds(2));
+    }
+
+    public WorkerConfig withVmsPerWorker(int newVmsPerWorker) {
+        return new WorkerConfig(count, newVmsPerWorker, heapBytes, memoryBytes, cpuPercent, pidsMax,
+                startTimeout, killGrace, heartbeatInterval);
+    }
+
+    /** 75% of {@code memoryBytes}, rounded down, without overflowing. */
+    private static long maxHeapBytes(long memoryBytes) {
+        long quarterRoundedUp = memoryBytes / 4 + (memoryBytes % 4 == 0 ? 0 : 1);
+        return memoryBytes - quarterRoundedUp;
+    }
+}
