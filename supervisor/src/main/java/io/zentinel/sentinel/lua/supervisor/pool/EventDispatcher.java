@@ -1,0 +1,257 @@
+package io.zentinel.sentinel.lua.supervisor.pool;
+
+import com.google.protobuf.ByteString;
+import io.zentinel.sentinel.lua.protocol.v1.BodyChunk;
+import io.zentinel.sentinel.lua.protocol.v1.HookCall;
+import io.zentinel.sentinel.lua.protocol.v1.HookResult;
+import io.zentinel.sentinel.lua.protocol.v1.Phase;
+import io.zentinel.sentinel.lua.protocol.v1.RequestInfo;
+import io.zentinel.sentinel.lua.protocol.v1.ResponseInfo;
+import io.zentinel.sentinel.lua.supervisor.config.AgentConfig;
+import io.zentinel.sentinel.lua.supervisor.pool.TransactionStore.BodyProgress;
+import io.zentinel.sentinel.lua.supervisor.pool.TransactionStore.Direction;
+import io.zentinel.sentinel.lua.supervisor.proxy.AgentEvent;
+import io.zentinel.sentinel.lua.supervisor.proxy.AgentResponse;
+import io.zentinel.sentinel.lua.supervisor.proxy.EventHandler;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Answers proxy events: {@link AgentEvent} -> {@code HookCall} -> {@link WorkerPool} ->
+ * {@link DecisionPolicy} -> {@link AgentResponse}.
+ *
+ * <ul>
+ * <li><b>Backpressure</b>: at most safety.max-concurrent events are handled at once; one more
+ *     gets the failure-mode decision at once (cause {@code overloaded}).</li>
+ * <li><b>Transactions</b>: the {@link TransactionStore} carries the request into the response
+ *     phases, the ctx from call to call, and body chunks until the last one (over
+ *     scripts.max-body-bytes: cause {@code body-limit}).</li>
+ * <li><b>Time</b>: a worker is awaited for resource-limits.max-execution-time; the call itself is
+ *     bounded by the worker's hard deadline (max-execution-time + workers.kill-grace, then the
+ *     worker is killed).</li>
+ * <li>Unhandled events are allowed without a worker call; malformed ones get the failure mode.</li>
+ * </ul>
+ *
+ * <p>Called on a virtual thread per event; never throws. Log lines per event are DEBUG; the
+ * first failure of each cause is also logged at WARN.
+ */
+public final class EventDispatcher implements EventHandler, AutoCloseable {
+    /** Type byte of a WebSocketFrame event, answered with {@code websocket_decision: "allow"}. */
+    static final int WEBSOCKET_FRAME = 0x15;
+
+    private static final Logger LOG = LoggerFactory.getLogger(EventDispatcher.class);
+
+    private final WorkerPool pool;
+    private final DecisionPolicy policy;
+    private final TransactionStore store;
+    private final DispatchCounters counters = new DispatchCounters();
+    private final Semaphore permits;
+    private final int maxConcurrent;
+    private final Duration acquireTimeout;
+    private final Duration resultTimeout;
+    private final long maxCtxBytes;
+    private final ScheduledExecutorService sweeper;
+
+    /** A dispatcher with the policy of safety.fail-open and a store from the configuration. */
+    public EventDispatcher(AgentConfig config, WorkerPool pool) {
+        this(config, pool, new DecisionPolicy(config.safety()), new TransactionStore(config));
+    }
+
+    /**
+     * Also starts a platform daemon thread {@code transaction-sweeper} that expires idle
+     * transactions every {@link TransactionStore#sweepInterval()}; {@link #close()} stops it.
+     */
+    public EventDispatcher(AgentConfig config, WorkerPool pool, DecisionPolicy policy, TransactionStore store) {
+        this.pool = Objects.requireNonNull(pool, "pool");
+        this.policy = Objects.requireNonNull(policy, "policy");
+        this.store = Objects.requireNonNull(store, "store");
+        this.maxConcurrent = config.safety().maxConcurrent();
+        this.permits = new Semaphore(maxConcurrent);
+        this.acquireTimeout = config.limits().maxExecutionTime();
+        // the worker's own deadline fails the call first; this only guards against a lost future
+        this.resultTimeout = config.limits().maxExecutionTime().plus(config.workers().killGrace()).plusSeconds(1);
+        this.maxCtxBytes = config.limits().maxCtxBytes();
+        this.sweeper = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().daemon().name("transaction-sweeper").factory());
+        long interval = store.sweepInterval().toNanos();
+        sweeper.scheduleWithFixedDelay(this::sweep, interval, interval, TimeUnit.NANOSECONDS);
+    }
+
+    public DispatchCounters counters() {
+        return counters;
+    }
+
+    /** Events being handled right now. */
+    public int inFlight() {
+        return maxConcurrent - permits.availablePermits();
+    }
+
+    @Override
+    public AgentResponse handle(AgentEvent event) {
+        String id = event.correlationId() == null ? "" : event.correlationId();
+        try {
+            return switch (event) {
+                case AgentEvent.RequestHeaders e -> requestHeaders(id, e);
+                case AgentEvent.RequestBodyChunk e -> bodyChunk(id, Direction.REQUEST, e.data(), e.chunkIndex(),
+                        e.isLast());
+                case AgentEvent.ResponseHeaders e -> responseHeaders(id, e);
+                case AgentEvent.ResponseBodyChunk e -> responseBody(id, e);
+                case AgentEvent.Unhandled e -> unhandled(id, e);
+                case AgentEvent.Malformed e -> fail(id, FailureCause.MALFORMED_EVENT,
+                        "event type 0x" + Integer.toHexString(e.type()) + " malformed: " + e.problem());
+            };
+        } catch (RuntimeException e) {
+            LOG.error("dispatcher - event {} failed unexpectedly", id, e);
+            return fail(id, FailureCause.INTERNAL_ERROR, e.toString());
+        }
+    }
+
+    private AgentResponse requestHeaders(String id, AgentEvent.RequestHeaders event) {
+        RequestInfo request = EventMapping.requestInfo(event);
+        store.startTransaction(id, request);
+        return call(id, HookCall.newBuilder()
+                .setPhase(Phase.PHASE_REQUEST_HEADERS)
+                .setCorrelationId(id)
+                .setRequest(request)
+                .build());
+    }
+
+    private AgentResponse responseHeaders(String id, AgentEvent.ResponseHeaders event) {
+        ResponseInfo response = EventMapping.responseInfo(event);
+        store.rememberResponse(id, response);
+        return call(id, HookCall.newBuilder()
+                .setPhase(Phase.PHASE_RESPONSE_HEADERS)
+                .setCorrelationId(id)
+                .setRequest(store.request(id))
+                .setResponse(response)
+                .setCtx(store.ctx(id))
+                .build());
+    }
+
+    private AgentResponse responseBody(String id, AgentEvent.ResponseBodyChunk event) {
+        try {
+            return bodyChunk(id, Direction.RESPONSE, event.data(), event.chunkIndex(), event.isLast());
+        } finally {
+            if (event.isLast()) {
+                store.forget(id); // nothing follows the last response chunk
+            }
+        }
+    }
+
+    private AgentResponse bodyChunk(String id, Direction direction, byte[] data, int chunkIndex, boolean last) {
+        byte[] bytes = data == null ? new byte[0] : data;
+        BodyProgress progress = store.appendBody(id, direction, bytes, last);
+        if (progress.overLimit()) {
+            return fail(id, FailureCause.BODY_LIMIT, progress.reason());
+        }
+        BodyChunk.Builder chunk = BodyChunk.newBuilder()
+                .setData(ByteString.copyFrom(bytes))
+                .setChunkIndex(Math.max(0, chunkIndex))
+                .setIsLast(last)
+                .setComplete(last);
+        if (last) {
+            chunk.setBody(progress.body());
+        }
+        HookCall.Builder call = HookCall.newBuilder()
+                .setPhase(direction == Direction.REQUEST ? Phase.PHASE_REQUEST_BODY : Phase.PHASE_RESPONSE_BODY)
+                .setCorrelationId(id)
+                .setRequest(store.request(id))
+                .setChunk(chunk)
+                .setCtx(store.ctx(id));
+        if (direction == Direction.RESPONSE) {
+            call.setResponse(store.response(id));
+        }
+        return call(id, call.build());
+    }
+
+    private AgentResponse unhandled(String id, AgentEvent.Unhandled event) {
+        AgentResponse allow = AgentResponse.allow(id);
+        if (event.type() == WEBSOCKET_FRAME) {
+            allow = new AgentResponse(id, allow.decision(), allow.requestHeaders(), allow.responseHeaders(),
+                    allow.routingMetadata(), allow.audit(), false, null, null, "allow");
+        }
+        counters.decision(allow.decision());
+        return allow;
+    }
+
+    /** Takes a permit, leases a worker, waits for its result and applies the policy. */
+    private AgentResponse call(String id, HookCall call) {
+        if (!permits.tryAcquire()) {
+            return fail(id, FailureCause.OVERLOADED, "safety.max-concurrent (" + maxConcurrent + ") events in flight");
+        }
+        try (WorkerLease lease = pool.acquire(acquireTimeout)) {
+            HookResult result = lease.call(call).get(resultTimeout.toNanos(), TimeUnit.NANOSECONDS);
+            if (result.getCtxChanged()) {
+                if (result.getCtx().size() > maxCtxBytes) {
+                    return fail(id, FailureCause.CTX_LIMIT, "ctx (" + result.getCtx().size()
+                            + " bytes) exceeds the maximum allowed (" + maxCtxBytes
+                            + ", from 'resource-limits.max-ctx-bytes')");
+                }
+                store.updateCtx(id, result.getCtx());
+            }
+            DecisionPolicy.Outcome outcome = policy.apply(id, call.getPhase(), result);
+            if (outcome.failure() != null) {
+                if (result.hasFailure()) {
+                    counters.scriptFailure(outcome.script());
+                }
+                logFailure(id, outcome.failure(), (outcome.script() == null ? "" : outcome.script() + ": ")
+                        + outcome.detail());
+            }
+            counters.decision(outcome.response().decision());
+            return outcome.response();
+        } catch (NoWorkerException e) {
+            return fail(id, FailureCause.NO_WORKER, e.getMessage());
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof WorkerGoneException gone) {
+                return fail(id, gone.failureCause(), gone.getMessage());
+            }
+            LOG.error("dispatcher - call for {} failed unexpectedly", id, e.getCause());
+            return fail(id, FailureCause.INTERNAL_ERROR, String.valueOf(e.getCause()));
+        } catch (TimeoutException e) {
+            return fail(id, FailureCause.TIME_LIMIT, "no result within " + resultTimeout);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return fail(id, FailureCause.INTERNAL_ERROR, "interrupted while waiting for the worker");
+        } finally {
+            permits.release();
+        }
+    }
+
+    private AgentResponse fail(String id, FailureCause cause, String detail) {
+        AgentResponse response = policy.failure(id, cause);
+        logFailure(id, cause, detail);
+        counters.decision(response.decision());
+        return response;
+    }
+
+    private void logFailure(String id, FailureCause cause, String detail) {
+        if (counters.failure(cause)) {
+            LOG.warn("dispatcher - first {} failure ({}), answered {}: {}", cause.code(), id,
+                    policy.failOpen() ? "fail-open" : "fail-closed", detail);
+        } else {
+            LOG.debug("dispatcher - {} for {}: {}", cause.code(), id, detail);
+        }
+    }
+
+    private void sweep() {
+        try {
+            store.sweep();
+        } catch (RuntimeException e) {
+            LOG.error("dispatcher - sweeping transactions failed", e);
+        }
+    }
+
+    /** Stops the sweeper; the pool is closed by its owner. */
+    @Override
+    public void close() {
+        sweeper.shutdownNow();
+    }
+}

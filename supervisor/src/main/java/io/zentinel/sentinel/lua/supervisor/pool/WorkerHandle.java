@@ -1,0 +1,587 @@
+package io.zentinel.sentinel.lua.supervisor.pool;
+
+import io.zentinel.sentinel.lua.protocol.frame.FrameLimits;
+import io.zentinel.sentinel.lua.protocol.frame.FrameReader;
+import io.zentinel.sentinel.lua.protocol.frame.FrameWriter;
+import io.zentinel.sentinel.lua.protocol.v1.Heartbeat;
+import io.zentinel.sentinel.lua.protocol.v1.HookCall;
+import io.zentinel.sentinel.lua.protocol.v1.HookResult;
+import io.zentinel.sentinel.lua.protocol.v1.Shutdown;
+import io.zentinel.sentinel.lua.protocol.v1.SupervisorMessage;
+import io.zentinel.sentinel.lua.protocol.v1.WorkerInit;
+import io.zentinel.sentinel.lua.protocol.v1.WorkerMessage;
+import io.zentinel.sentinel.lua.protocol.v1.WorkerReady;
+import io.zentinel.sentinel.lua.supervisor.config.AgentConfig;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One worker process: a {@link FrameWriter} on its stdin, one platform reader thread on its
+ * stdout, and the timers that bound it (start timeout, per-call hard deadline, heartbeats,
+ * retirement grace).
+ *
+ * <p>Threads: {@link #start}, {@link #call}, {@link #tryReserve}, {@link #release},
+ * {@link #retire} and {@link #kill} are called by any thread and never block, except that
+ * {@code start} and {@code call} write one frame to the pipe. The reader thread
+ * ({@code worker-<id>-stdout}) completes start and call futures. Timer tasks run on the shared
+ * scheduler and never write to the pipe (a worker that stops reading its stdin would block
+ * them); control frames (heartbeat, shutdown) are written from short-lived virtual threads.
+ * {@link #exit()} and the failures of pending calls complete on the thread that completes
+ * {@code Process.onExit()} (for a real process, a thread of {@code ForkJoinPool.commonPool()}),
+ * so their dependents must not block.
+ *
+ * <p>Killing: a call that overruns {@code resource-limits.max-execution-time +
+ * workers.kill-grace} kills the worker with {@code destroyForcibly()}: a script stuck inside Java
+ * code cannot be stopped any other way. Retiring is graceful first: {@code Shutdown} once the
+ * reservations are returned, {@code destroy()} (SIGTERM) when the process has not exited a grace
+ * later, {@code destroyForcibly()} a grace after that.
+ */
+public final class WorkerHandle implements WorkerChannel {
+    /** Every pipe message is one frame of at most this size. */
+    public static final FrameLimits PIPE_LIMITS = new FrameLimits(64 * 1024 * 1024, "worker pipe");
+    /** Heartbeats a worker may leave unanswered; at the next tick it is killed. */
+    public static final int MAX_MISSED_HEARTBEATS = 3;
+
+    private static final Logger LOG = LoggerFactory.getLogger(WorkerHandle.class);
+
+    private final int id;
+    private final String name;
+    private final Process process;
+    private final Instant startedAt = Instant.now();
+    private final Duration startTimeout;
+    private final Duration maxExecutionTime;
+    private final Duration killGrace;
+    private final Duration heartbeatInterval;
+    private final ScheduledExecutorService timer;
+    private final FrameWriter stdin;
+
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Map<Long, Pending> pending = new ConcurrentHashMap<>();
+    private final AtomicLong callIds = new AtomicLong();
+    private final AtomicLong executions = new AtomicLong();
+    private final CompletableFuture<WorkerReady> ready = new CompletableFuture<>();
+    private final CompletableFuture<WorkerExitStatus> exit = new CompletableFuture<>();
+
+    // guarded by lock
+    private WorkerState state = WorkerState.STARTING;
+    private int reserved;
+    private boolean started;
+    private boolean retireRequested;
+    private boolean shutdownSent;
+    private String retireReason;
+    private String killReason;
+    private ScheduledFuture<?> startTimer;
+    private ScheduledFuture<?> heartbeatTimer;
+    private ScheduledFuture<?> retireTimer;
+
+    private volatile WorkerState publishedState = WorkerState.STARTING;
+    private volatile boolean exited;
+    private volatile long startNanos;
+    private final AtomicLong heartbeatsSent = new AtomicLong();
+    private final AtomicLong heartbeatsAnswered = new AtomicLong();
+
+    private record Pending(CompletableFuture<HookResult> future, ScheduledFuture<?> deadline) {
+    }
+
+    /**
+     * Takes ownership of a launched process (see {@link WorkerLauncher#launch(int)}).
+     *
+     * @param timer shared scheduler for timeouts and heartbeats; its tasks are short and never block
+     */
+    public WorkerHandle(int id, Process process, AgentConfig config, ScheduledExecutorService timer) {
+        this(id, process, config.workers().startTimeout(), config.limits().maxExecutionTime(),
+                config.workers().killGrace(), config.workers().heartbeatInterval(), timer);
+    }
+
+    WorkerHandle(int id, Process process, Duration startTimeout, Duration maxExecutionTime,
+                 Duration killGrace, Duration heartbeatInterval, ScheduledExecutorService timer) {
+        this.id = id;
+        this.name = "worker-" + id;
+        this.process = Objects.requireNonNull(process, "process");
+        this.startTimeout = Objects.requireNonNull(startTimeout, "startTimeout");
+        this.maxExecutionTime = Objects.requireNonNull(maxExecutionTime, "maxExecutionTime");
+        this.killGrace = Objects.requireNonNull(killGrace, "killGrace");
+        this.heartbeatInterval = Objects.requireNonNull(heartbeatInterval, "heartbeatInterval");
+        this.timer = Objects.requireNonNull(timer, "timer");
+        this.stdin = new FrameWriter(new BufferedOutputStream(process.getOutputStream(), 64 * 1024), PIPE_LIMITS);
+        process.onExit().whenComplete((p, e) -> onExit());
+    }
+
+    @Override
+    public int id() {
+        return id;
+    }
+
+    @Override
+    public long pid() {
+        try {
+            return process.pid();
+        } catch (UnsupportedOperationException e) {
+            return -1;
+        }
+    }
+
+    @Override
+    public Instant startedAt() {
+        return startedAt;
+    }
+
+    @Override
+    public WorkerState state() {
+        return publishedState;
+    }
+
+    @Override
+    public int inFlight() {
+        lock.lock();
+        try {
+            return reserved;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public long executions() {
+        return executions.get();
+    }
+
+    @Override
+    public CompletableFuture<WorkerExitStatus> exit() {
+        return exit;
+    }
+
+    /** The hard deadline of one call: resource-limits.max-execution-time + workers.kill-grace. */
+    public Duration callDeadline() {
+        return maxExecutionTime.plus(killGrace);
+    }
+
+    // ------------------------------------------------------------------ start
+
+    @Override
+    public CompletableFuture<WorkerReady> start(WorkerInit init) {
+        lock.lock();
+        try {
+            if (started) {
+                throw new IllegalStateException(name + " - already started");
+            }
+            started = true;
+            startNanos = System.nanoTime();
+            if (!exited) {
+                startTimer = timer.schedule(this::startTimedOut, startTimeout.toNanos(), TimeUnit.NANOSECONDS);
+            }
+        } finally {
+            lock.unlock();
+        }
+        Thread reader = Thread.ofPlatform().daemon().name(name + "-stdout").unstarted(this::readLoop);
+        reader.setUncaughtExceptionHandler((t, e) -> {
+            LOG.error("{} - stdout reader failed, killing the worker", name, e);
+            kill("stdout reader failed: " + e);
+        });
+        reader.start();
+        try {
+            stdin.write(SupervisorMessage.newBuilder().setInit(init).build().toByteArray());
+        } catch (IOException e) {
+            killUnlessExiting("init frame could not be written: " + e.getMessage());
+        }
+        return ready;
+    }
+
+    private void startTimedOut() {
+        String reason = "not ready within " + startTimeout + " (workers.start-timeout)";
+        if (ready.completeExceptionally(new WorkerGoneException(FailureCause.WORKER_KILLED, name + " - " + reason))) {
+            kill(reason);
+        }
+    }
+
+    // ------------------------------------------------------------------ calls
+
+    @Override
+    public boolean tryReserve() {
+        lock.lock();
+        try {
+            if (state != WorkerState.READY || killReason != null) {
+                return false;
+            }
+            reserved++;
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void release() {
+        String shutdownReason = null;
+        lock.lock();
+        try {
+            if (reserved <= 0) {
+                throw new IllegalStateException(name + " - release without a reservation");
+            }
+            reserved--;
+            if (reserved == 0 && retireRequested && !shutdownSent) {
+                shutdownReason = beginShutdown();
+            }
+        } finally {
+            lock.unlock();
+        }
+        sendShutdown(shutdownReason);
+    }
+
+    @Override
+    public CompletableFuture<HookResult> call(HookCall call) {
+        if (exited) {
+            return CompletableFuture.failedFuture(gone());
+        }
+        long callId = callIds.incrementAndGet();
+        CompletableFuture<HookResult> future = new CompletableFuture<>();
+        ScheduledFuture<?> deadline = timer.schedule(() -> overrun(callId),
+                callDeadline().toNanos(), TimeUnit.NANOSECONDS);
+        pending.put(callId, new Pending(future, deadline));
+        if (exited) {
+            // the exit handler may have drained `pending` before the put above
+            failPending(callId, gone());
+            return future;
+        }
+        try {
+            stdin.write(SupervisorMessage.newBuilder()
+                    .setCall(call.toBuilder().setCallId(callId)).build().toByteArray());
+        } catch (IOException e) {
+            // the process is gone or going: its exit fails this call with the real cause
+            killUnlessExiting("pipe write failed: " + e.getMessage());
+        }
+        return future;
+    }
+
+    private void overrun(long callId) {
+        Pending p = pending.remove(callId);
+        if (p == null) {
+            return;
+        }
+        String reason = "execution time overrun";
+        kill(reason);
+        p.future.completeExceptionally(new WorkerGoneException(FailureCause.TIME_LIMIT,
+                name + " - call not answered within " + callDeadline()
+                        + " (resource-limits.max-execution-time " + maxExecutionTime
+                        + " + workers.kill-grace " + killGrace + "), worker killed"));
+    }
+
+    private void failPending(long callId, WorkerGoneException e) {
+        Pending p = pending.remove(callId);
+        if (p != null) {
+            p.deadline.cancel(false);
+            p.future.completeExceptionally(e);
+        }
+    }
+
+    private WorkerGoneException gone() {
+        WorkerExitStatus status = exit.getNow(null);
+        String what = status != null ? status.describe() : "exited";
+        boolean killed = status != null ? status.killed() : killReasonOrNull() != null;
+        return new WorkerGoneException(killed ? FailureCause.WORKER_KILLED : FailureCause.WORKER_CRASHED,
+                name + " - " + what);
+    }
+
+    private String killReasonOrNull() {
+        lock.lock();
+        try {
+            return killReason;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ------------------------------------------------------------------ stdout
+
+    /** Runs on the platform thread {@code worker-<id>-stdout}. */
+    private void readLoop() {
+        FrameReader reader = new FrameReader(new BufferedInputStream(process.getInputStream(), 64 * 1024), PIPE_LIMITS);
+        try {
+            while (true) {
+                byte[] frame = reader.read();
+                if (frame == null) {
+                    break;
+                }
+                onMessage(WorkerMessage.parseFrom(frame));
+            }
+        } catch (IOException e) {
+            if (!exited) {
+                LOG.warn("{} - unreadable frame on stdout ({}), killing it", name, e.getMessage());
+                kill("protocol error on stdout: " + e.getMessage());
+            }
+            return;
+        }
+        // stdout closes just before a normal exit; a worker that closes it and lives on is useless
+        killUnlessExiting("closed its stdout without exiting");
+    }
+
+    private void onMessage(WorkerMessage message) {
+        switch (message.getKindCase()) {
+            case RESULT -> {
+                HookResult result = message.getResult();
+                Pending p = pending.remove(result.getCallId());
+                if (p == null) {
+                    LOG.debug("{} - result for unknown call {} dropped", name, result.getCallId());
+                    return;
+                }
+                p.deadline.cancel(false);
+                executions.incrementAndGet();
+                p.future.complete(result);
+            }
+            case HEARTBEAT -> heartbeatsAnswered.accumulateAndGet(
+                    Math.min(message.getHeartbeat().getSequence(), heartbeatsSent.get()), Math::max);
+            case READY -> onReady(message.getReady());
+            case KIND_NOT_SET -> LOG.debug("{} - message of unknown kind ignored", name);
+        }
+    }
+
+    private void onReady(WorkerReady message) {
+        lock.lock();
+        try {
+            if (startTimer != null) {
+                startTimer.cancel(false);
+            }
+            if (state == WorkerState.STARTING) {
+                setState(WorkerState.READY);
+                heartbeatTimer = timer.scheduleAtFixedRate(this::heartbeat, heartbeatInterval.toNanos(),
+                        heartbeatInterval.toNanos(), TimeUnit.NANOSECONDS);
+            }
+        } finally {
+            lock.unlock();
+        }
+        LOG.info("{} - ready (pid {}, {} scripts, {} problems, {} ms)", name, pid(), message.getScriptsCount(),
+                message.getProblemsCount(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos));
+        ready.complete(message);
+    }
+
+    // ------------------------------------------------------------------ heartbeat
+
+    /** Timer task: kills a worker that left {@value #MAX_MISSED_HEARTBEATS} heartbeats unanswered. */
+    private void heartbeat() {
+        if (exited) {
+            return;
+        }
+        long sent = heartbeatsSent.get();
+        if (sent - heartbeatsAnswered.get() >= MAX_MISSED_HEARTBEATS) {
+            kill("missed heartbeat");
+            return;
+        }
+        long sequence = heartbeatsSent.incrementAndGet();
+        sendControl(SupervisorMessage.newBuilder().setHeartbeat(Heartbeat.newBuilder().setSequence(sequence)).build());
+    }
+
+    /** Writes a control frame from a virtual thread, so that a stuck pipe never blocks a timer. */
+    private void sendControl(SupervisorMessage message) {
+        byte[] frame = message.toByteArray();
+        Thread.ofVirtual().name(name + "-control").start(() -> {
+            try {
+                stdin.write(frame);
+            } catch (IOException e) {
+                LOG.debug("{} - {} frame not written: {}", name, message.getKindCase(), e.getMessage());
+            }
+        });
+    }
+
+    // ------------------------------------------------------------------ stopping
+
+    @Override
+    public void retire(String reason) {
+        String shutdownReason = null;
+        lock.lock();
+        try {
+            if (retireRequested || exited) {
+                return;
+            }
+            retireRequested = true;
+            retireReason = reason;
+            setState(WorkerState.RETIRING);
+            if (reserved == 0) {
+                shutdownReason = beginShutdown();
+            } else {
+                // leased calls end by their deadline at the latest; a lease kept longer is a bug
+                retireTimer = timer.schedule(this::drainOverdue, callDeadline().plus(killGrace).toNanos(),
+                        TimeUnit.NANOSECONDS);
+            }
+        } finally {
+            lock.unlock();
+        }
+        LOG.info("{} - retiring: {}", name, reason);
+        sendShutdown(shutdownReason);
+    }
+
+    /**
+     * Under lock: marks Shutdown as sent and gives the worker the call deadline plus a grace to
+     * exit before {@link #retireOverdue()}. Returns the reason to send.
+     */
+    private String beginShutdown() {
+        shutdownSent = true;
+        cancel(retireTimer);
+        retireTimer = timer.schedule(this::retireOverdue, callDeadline().plus(killGrace).toNanos(),
+                TimeUnit.NANOSECONDS);
+        return retireReason;
+    }
+
+    private void sendShutdown(String reason) {
+        if (reason != null) {
+            sendControl(SupervisorMessage.newBuilder().setShutdown(Shutdown.newBuilder().setReason(reason)).build());
+        }
+    }
+
+    /** Timer task: reservations were not returned within a call deadline and a grace; shut down anyway. */
+    private void drainOverdue() {
+        String shutdownReason = null;
+        int held;
+        lock.lock();
+        try {
+            if (exited || shutdownSent) {
+                return;
+            }
+            held = reserved;
+            shutdownReason = beginShutdown();
+        } finally {
+            lock.unlock();
+        }
+        LOG.warn("{} - {} reservations still held {} after retiring, sending Shutdown anyway", name, held,
+                callDeadline().plus(killGrace));
+        sendShutdown(shutdownReason);
+    }
+
+    /** Timer task: the retiring worker has not exited; SIGTERM now, SIGKILL a grace later. */
+    private void retireOverdue() {
+        lock.lock();
+        try {
+            if (exited) {
+                return;
+            }
+            if (killReason == null) {
+                killReason = "did not exit within " + callDeadline().plus(killGrace) + " of Shutdown, SIGTERM";
+            }
+        } finally {
+            lock.unlock();
+        }
+        LOG.warn("{} - did not exit after retiring, sending SIGTERM", name);
+        process.destroy();
+        timer.schedule(this::sigtermOverdue, killGrace.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    /** Timer task: still alive a grace after SIGTERM; SIGKILL. */
+    private void sigtermOverdue() {
+        lock.lock();
+        try {
+            if (exited) {
+                return;
+            }
+            killReason = "did not stop within " + killGrace + " of SIGTERM, SIGKILL";
+        } finally {
+            lock.unlock();
+        }
+        LOG.warn("{} - still alive {} after SIGTERM, force-killing it", name, killGrace);
+        process.destroyForcibly();
+    }
+
+    /**
+     * A pipe broke: usually the process is exiting on its own, and its exit status is the better
+     * description. Kill it only if it is still alive a grace later.
+     */
+    private void killUnlessExiting(String reason) {
+        if (exited) {
+            return;
+        }
+        timer.schedule(() -> {
+            if (!exited) {
+                kill(reason);
+            }
+        }, killGrace.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void kill(String reason) {
+        lock.lock();
+        try {
+            if (exited) {
+                return;
+            }
+            if (killReason == null) {
+                killReason = reason;
+            }
+        } finally {
+            lock.unlock();
+        }
+        LOG.warn("{} - killing (pid {}): {}", name, pid(), reason);
+        process.destroyForcibly();
+    }
+
+    /** Runs once, on the thread completing {@code Process.onExit()}, when the process has exited. */
+    private void onExit() {
+        WorkerExitStatus status;
+        lock.lock();
+        try {
+            exited = true;
+            setState(WorkerState.DEAD);
+            cancel(startTimer);
+            cancel(heartbeatTimer);
+            cancel(retireTimer);
+            int exitValue;
+            try {
+                exitValue = process.exitValue();
+            } catch (IllegalThreadStateException e) {
+                exitValue = -1;
+            }
+            status = new WorkerExitStatus(exitValue, killReason, retireRequested);
+        } finally {
+            lock.unlock();
+        }
+        if (status.killed()) {
+            LOG.warn("{} - {}", name, status.describe());
+        } else if (status.retired() && status.exitValue() == 0) {
+            LOG.info("{} - retired after {} executions", name, executions.get());
+        } else if (status.exitValue() == 0) {
+            LOG.warn("{} - exited unexpectedly: {}", name, status.describe());
+        } else {
+            LOG.warn("{} - crashed: {}", name, status.describe());
+        }
+        WorkerGoneException gone = new WorkerGoneException(
+                status.killed() ? FailureCause.WORKER_KILLED : FailureCause.WORKER_CRASHED,
+                name + " - " + status.describe());
+        for (Long callId : pending.keySet()) {
+            failPending(callId, gone);
+        }
+        ready.completeExceptionally(gone);
+        try {
+            stdin.close();
+        } catch (IOException e) {
+            LOG.debug("{} - closing stdin: {}", name, e.getMessage());
+        }
+        exit.complete(status);
+    }
+
+    private static void cancel(ScheduledFuture<?> task) {
+        if (task != null) {
+            task.cancel(false);
+        }
+    }
+
+    private void setState(WorkerState next) {
+        state = next;
+        publishedState = next;
+    }
+
+    @Override
+    public String toString() {
+        return name + "[pid " + pid() + ", " + publishedState + "]";
+    }
+}

@@ -1,0 +1,834 @@
+package io.zentinel.sentinel.lua.supervisor.pool;
+
+import io.zentinel.sentinel.lua.protocol.v1.ScriptInfo;
+import io.zentinel.sentinel.lua.protocol.v1.ScriptProblem;
+import io.zentinel.sentinel.lua.protocol.v1.WorkerReady;
+import io.zentinel.sentinel.lua.supervisor.config.AgentConfig;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.random.RandomGenerator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A fixed number of worker processes (workers.count) that all load the same scripts; events are
+ * routed by capacity, to the least-loaded ready worker.
+ *
+ * <p>Lifecycle, after HikariCP:
+ * <ul>
+ * <li><b>Leasing</b>: {@link #acquire(Duration)} waits up to its timeout for a ready worker and
+ *     returns an {@link WorkerLease}; without one it fails fast with {@link NoWorkerException}.</li>
+ * <li><b>Replacement</b>: a worker that dies unplanned is replaced at once. Deaths within
+ *     {@link Tuning#earlyDeathWindow()} of launching count as a crash loop: each delays the next
+ *     launch, from {@link Tuning#initialBackoff()} doubling up to {@link Tuning#maxBackoff()}; the
+ *     backoff resets when a worker outlives the window or none died early for
+ *     {@link Tuning#healthyPeriod()}. See {@link #crashLoop()}.</li>
+ * <li><b>Retirement</b>: after vm-pool.max-executions (less up to 2.5% jitter per worker) or
+ *     vm-pool.max-age (same jitter), the replacement is started <em>first</em>; the old worker
+ *     serves until it is ready, and then retires softly, so capacity never drops.</li>
+ * <li><b>Reload</b>: {@link #reload(ScriptSet)} starts a whole new generation and swaps only if
+ *     every new worker got ready without script problems.</li>
+ * </ul>
+ *
+ * <p>Threads: launches run on virtual threads ({@code worker-launch-N}); backoff and the
+ * housekeeper run on the pool's scheduler ({@code worker-pool-timer}), which workers also use
+ * for their timers. Worker callbacks ({@code exit}, start futures) only update state under the
+ * pool lock and never block.
+ */
+public final class WorkerPool implements AutoCloseable {
+    /** Largest fraction by which a worker's max-executions and max-age are shortened. */
+    public static final double JITTER = 0.025;
+
+    private static final Logger LOG = LoggerFactory.getLogger(WorkerPool.class);
+
+    /**
+     * Timing of replacement and housekeeping; not configuration keys, but adjustable for tests.
+     *
+     * @param earlyDeathWindow     a worker dying within this time of its launch counts as a crash loop
+     * @param initialBackoff       delay before relaunching after the first early death
+     * @param maxBackoff           cap of the doubling delay
+     * @param healthyPeriod        time without early deaths after which the backoff resets
+     * @param housekeepingInterval how often ages and the crash loop are checked
+     */
+    public record Tuning(Duration earlyDeathWindow, Duration initialBackoff, Duration maxBackoff,
+                         Duration healthyPeriod, Duration housekeepingInterval) {
+        public static final Tuning DEFAULT = new Tuning(Duration.ofSeconds(10), Duration.ofMillis(100),
+                Duration.ofSeconds(30), Duration.ofSeconds(60), Duration.ofSeconds(1));
+    }
+
+    /**
+     * Crash-loop protection as it stands.
+     *
+     * @param earlyDeaths consecutive deaths within the early-death window
+     * @param backoff     delay applied to the latest relaunch ({@code 0} when not looping)
+     */
+    public record CrashLoop(int earlyDeaths, Duration backoff) {
+        public boolean looping() {
+            return earlyDeaths > 0;
+        }
+    }
+
+    private enum Phase { STARTING, CURRENT, RETIRED }
+
+    private final class Generation {
+        final long number;
+        final ScriptSet scripts;
+        final Slot[] slots;
+        Phase phase = Phase.STARTING;
+
+        Generation(long number, ScriptSet scripts) {
+            this.number = number;
+            this.scripts = scripts;
+            this.slots = new Slot[size];
+            for (int i = 0; i < size; i++) {
+                slots[i] = new Slot(this, i);
+            }
+        }
+    }
+
+    private static final class Slot {
+        final Generation generation;
+        final int index;
+        Member active;       // ready (or was): the one that serves
+        Member pending;      // starting: first worker or replacement
+        boolean launching;   // a launch is scheduled or running, no member yet
+        int restarts;
+        String lastExit;
+
+        Slot(Generation generation, int index) {
+            this.generation = generation;
+            this.index = index;
+        }
+
+        boolean busy() {
+            return pending != null || launching;
+        }
+    }
+
+    private static final class Member {
+        final WorkerChannel channel;
+        final Slot slot;
+        final long retireAfterExecutions;
+        final long maxAgeNanos;
+        final long launchedNanos = System.nanoTime();
+        boolean retiredByPool;
+        boolean exited;
+
+        Member(WorkerChannel channel, Slot slot, long retireAfterExecutions, long maxAgeNanos) {
+            this.channel = channel;
+            this.slot = slot;
+            this.retireAfterExecutions = retireAfterExecutions;
+            this.maxAgeNanos = maxAgeNanos;
+        }
+
+        String name() {
+            return "worker-" + channel.id();
+        }
+    }
+
+    private final AgentConfig config;
+    private final WorkerFactory factory;
+    private final Tuning tuning;
+    private final RandomGenerator random;
+    private final int size;
+    private final long maxExecutions;
+    private final Duration maxAge;
+    private final Duration startWait;
+    private final Duration stopWait;
+    private final ScheduledThreadPoolExecutor timer;
+    private final ExecutorService launches;
+    private final AtomicInteger workerIds = new AtomicInteger();
+    private final AtomicInteger rotation = new AtomicInteger();
+    private final ReentrantLock reloadLock = new ReentrantLock();
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition changed = lock.newCondition();
+
+    // guarded by lock
+    private Generation current;
+    private long generations;
+    private final Set<Member> live = new LinkedHashSet<>();
+    private boolean closed;
+    private final RestartBackoff backoff;
+    private ScheduledFuture<?> housekeeper;
+
+    /** A pool of workers made by {@code factory}, with the default {@link Tuning}. */
+    public WorkerPool(AgentConfig config, WorkerFactory factory) {
+        this(config, factory, Tuning.DEFAULT, new Random());
+    }
+
+    WorkerPool(AgentConfig config, WorkerFactory factory, Tuning tuning, RandomGenerator random) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.factory = Objects.requireNonNull(factory, "factory");
+        this.tuning = Objects.requireNonNull(tuning, "tuning");
+        this.random = Objects.requireNonNull(random, "random");
+        this.backoff = new RestartBackoff(tuning, System::nanoTime);
+        this.size = config.workers().count();
+        this.maxExecutions = config.vmPool().maxExecutions();
+        this.maxAge = config.vmPool().maxAge();
+        Duration killGrace = config.workers().killGrace();
+        this.startWait = config.workers().startTimeout().plus(killGrace).plusSeconds(1);
+        this.stopWait = config.limits().maxExecutionTime().plus(killGrace.multipliedBy(3)).plusSeconds(1);
+        this.timer = new ScheduledThreadPoolExecutor(1,
+                Thread.ofPlatform().daemon().name("worker-pool-timer").factory());
+        this.timer.setRemoveOnCancelPolicy(true);
+        this.launches = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("worker-launch-", 0).factory());
+    }
+
+    /** A pool of real worker processes started by a {@link WorkerLauncher}. */
+    public static WorkerPool launching(AgentConfig config, WorkerRuntime runtime) {
+        WorkerLauncher launcher = new WorkerLauncher(runtime, config);
+        return new WorkerPool(config, (id, timer) -> new WorkerHandle(id, launcher.launch(id), config, timer));
+    }
+
+    // ------------------------------------------------------------------ start / reload
+
+    /**
+     * Starts workers.count workers in parallel on {@code scripts} and waits until each is ready
+     * or has failed. Workers that failed are relaunched with the crash-loop backoff.
+     *
+     * @return the {@code WorkerReady} of the first ready worker: its scripts and script problems
+     * @throws PoolStartException when no worker got ready, naming each worker's reason
+     */
+    public WorkerReady start(ScriptSet scripts) throws PoolStartException {
+        Generation generation;
+        lock.lock();
+        try {
+            if (closed || current != null || generations > 0) {
+                throw new IllegalStateException("worker pool can be started once");
+            }
+            generation = new Generation(++generations, scripts);
+        } finally {
+            lock.unlock();
+        }
+        LOG.info("pool - starting {} workers on {} scripts", size, scripts.sources().size());
+        List<Started> started = startAll(generation);
+        List<String> failures = failures(started);
+        WorkerReady first = started.stream().map(Started::ready).filter(Objects::nonNull).findFirst().orElse(null);
+        List<Member> stopped = List.of();
+        boolean serving = false;
+        lock.lock();
+        try {
+            if (first == null || closed) {
+                stopped = retireGeneration(generation);
+            } else {
+                serving = true;
+                generation.phase = Phase.CURRENT;
+                current = generation;
+                for (Slot slot : generation.slots) {
+                    if (slot.active == null && !slot.busy()) {
+                        slot.restarts++;
+                        scheduleLaunch(slot, backoff.onDeath(0));
+                    }
+                }
+                long interval = tuning.housekeepingInterval().toNanos();
+                housekeeper = timer.scheduleAtFixedRate(this::housekeep, interval, interval, TimeUnit.NANOSECONDS);
+                changed.signalAll();
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (!serving) {
+            stopped.forEach(m -> m.channel.retire("pool start failed"));
+            String reasons = String.join("; ", failures);
+            throw new PoolStartException("no worker became ready (" + failures.size() + " of " + size
+                    + " failed): " + (reasons.isEmpty() ? "pool closed while starting" : reasons));
+        }
+        if (!failures.isEmpty()) {
+            LOG.warn("pool - started with {} of {} workers ready: {}", size - failures.size(), size,
+                    String.join("; ", failures));
+        } else {
+            LOG.info("pool - {} workers ready", size);
+        }
+        return first;
+    }
+
+    /**
+     * Starts a new generation of workers on {@code scripts}. When every one got ready without
+     * script problems, it replaces the current generation, which retires softly; otherwise the
+     * new workers are stopped and the current generation keeps serving. One reload at a time.
+     */
+    public ReloadResult reload(ScriptSet scripts) {
+        reloadLock.lock();
+        try {
+            Generation generation;
+            lock.lock();
+            try {
+                if (closed || current == null) {
+                    throw new IllegalStateException("worker pool is " + (closed ? "closed" : "not started"));
+                }
+                generation = new Generation(++generations, scripts);
+            } finally {
+                lock.unlock();
+            }
+            LOG.info("pool - reload: starting generation {} on {} scripts", generation.number,
+                    scripts.sources().size());
+            List<Started> started = startAll(generation);
+            List<String> failures = failures(started);
+            List<ScriptInfo> infos = List.of();
+            List<ScriptProblem> problems = new ArrayList<>();
+            for (Started s : started) {
+                if (s.ready() != null) {
+                    if (infos.isEmpty()) {
+                        infos = s.ready().getScriptsList();
+                    }
+                    for (ScriptProblem problem : s.ready().getProblemsList()) {
+                        if (!problems.contains(problem)) {
+                            problems.add(problem);
+                        }
+                    }
+                }
+            }
+            boolean accepted = failures.isEmpty() && problems.isEmpty();
+            Generation old = null;
+            List<Member> stopped;
+            lock.lock();
+            try {
+                if (!accepted || closed) {
+                    accepted = false;
+                    stopped = retireGeneration(generation);
+                } else {
+                    old = current;
+                    generation.phase = Phase.CURRENT;
+                    current = generation;
+                    for (Slot slot : generation.slots) {
+                        if (slot.active == null && !slot.busy()) {
+                            scheduleLaunch(slot, Duration.ZERO);
+                        }
+                    }
+                    stopped = retireGeneration(old);
+                    changed.signalAll();
+                }
+            } finally {
+                lock.unlock();
+            }
+            String why = accepted ? "replaced by generation " + generation.number : "reload rejected";
+            stopped.forEach(m -> m.channel.retire(why));
+            ReloadResult result = new ReloadResult(accepted, infos, problems, failures);
+            if (result.accepted()) {
+                LOG.info("pool - generation {} serves, generation {} retires: {}", generation.number, old.number,
+                        result.summary());
+            } else {
+                LOG.warn("pool - generation {} {}", generation.number, result.summary());
+            }
+            return result;
+        } finally {
+            reloadLock.unlock();
+        }
+    }
+
+    private record Started(int slot, WorkerReady ready, String failure) {
+    }
+
+    private List<Started> startAll(Generation generation) {
+        List<CompletableFuture<WorkerReady>> futures = new ArrayList<>();
+        lock.lock();
+        try {
+            for (Slot slot : generation.slots) {
+                slot.launching = true;
+            }
+        } finally {
+            lock.unlock();
+        }
+        for (Slot slot : generation.slots) {
+            CompletableFuture<WorkerReady> future = new CompletableFuture<>();
+            int id = workerIds.incrementAndGet();
+            launches.execute(() -> launchNow(slot, id, future));
+            futures.add(future.orTimeout(startWait.toNanos(), TimeUnit.NANOSECONDS));
+        }
+        List<Started> started = new ArrayList<>();
+        for (int i = 0; i < futures.size(); i++) {
+            try {
+                started.add(new Started(i, futures.get(i).get(), null));
+            } catch (ExecutionException e) {
+                Throwable cause = e.getCause() instanceof CompletionException c ? c.getCause() : e.getCause();
+                String reason = cause instanceof TimeoutException
+                        ? "worker in slot " + i + " - no answer within " + startWait
+                        : cause.getMessage();
+                started.add(new Started(i, null, reason));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                started.add(new Started(i, null, "worker in slot " + i + " - interrupted while starting"));
+            }
+        }
+        return started;
+    }
+
+    private static List<String> failures(List<Started> started) {
+        return started.stream().map(Started::failure).filter(Objects::nonNull).toList();
+    }
+
+    /**
+     * Under lock: the generation stops serving. Returns its workers, marked as retired by the
+     * pool; the caller retires them after releasing the lock (a channel may report its exit on
+     * the calling thread).
+     */
+    private List<Member> retireGeneration(Generation generation) {
+        generation.phase = Phase.RETIRED;
+        List<Member> members = new ArrayList<>();
+        for (Slot slot : generation.slots) {
+            for (Member member : new Member[] {slot.active, slot.pending}) {
+                if (member != null && !member.exited && !member.retiredByPool) {
+                    member.retiredByPool = true;
+                    members.add(member);
+                }
+            }
+        }
+        return members;
+    }
+
+    // ------------------------------------------------------------------ launching
+
+    /** Under lock: launch a worker into {@code slot} after {@code delay}. */
+    private void scheduleLaunch(Slot slot, Duration delay) {
+        slot.launching = true;
+        if (delay.isZero()) {
+            launches.execute(() -> launchNow(slot, workerIds.incrementAndGet(), new CompletableFuture<>()));
+        } else {
+            timer.schedule(() -> launches.execute(
+                            () -> launchNow(slot, workerIds.incrementAndGet(), new CompletableFuture<>())),
+                    delay.toNanos(), TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /** On a launch virtual thread: creates the worker, registers it and sends its init frame. */
+    private void launchNow(Slot slot, int id, CompletableFuture<WorkerReady> started) {
+        lock.lock();
+        try {
+            if (closed || slot.generation.phase == Phase.RETIRED) {
+                slot.launching = false;
+                started.completeExceptionally(new WorkerGoneException(FailureCause.WORKER_KILLED,
+                        "worker-" + id + " - not launched: pool closed or generation retired"));
+                return;
+            }
+        } finally {
+            lock.unlock();
+        }
+        WorkerChannel channel;
+        try {
+            channel = factory.create(id, timer);
+        } catch (IOException | RuntimeException e) {
+            launchFailed(slot, id, e, started);
+            return;
+        }
+        Member member;
+        boolean abandoned;
+        lock.lock();
+        try {
+            slot.launching = false;
+            member = new Member(channel, slot, jitter(maxExecutions), maxAge.isZero() ? 0 : jitter(maxAge.toNanos()));
+            abandoned = closed || slot.generation.phase == Phase.RETIRED;
+            if (abandoned) {
+                member.retiredByPool = true;
+            } else {
+                slot.pending = member;
+                live.add(member);
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (abandoned) {
+            channel.kill("launched after the pool closed or its generation retired");
+            started.completeExceptionally(new WorkerGoneException(FailureCause.WORKER_KILLED,
+                    member.name() + " - not started: pool closed or generation retired"));
+            return;
+        }
+        channel.exit().thenAccept(status -> onExit(member, status));
+        CompletableFuture<WorkerReady> ready;
+        try {
+            ready = channel.start(slot.generation.scripts.toInit(id, config));
+        } catch (RuntimeException e) {
+            LOG.error("{} - start failed", member.name(), e);
+            ready = CompletableFuture.failedFuture(
+                    new WorkerGoneException(FailureCause.INTERNAL_ERROR, member.name() + " - start failed: " + e));
+        }
+        ready.whenComplete((readyMessage, failure) -> {
+            Throwable error = failure instanceof CompletionException c && c.getCause() != null ? c.getCause() : failure;
+            if (error == null) {
+                onReady(member, readyMessage);
+                started.complete(readyMessage);
+            } else {
+                if (member.channel.state() != WorkerState.DEAD) {
+                    member.channel.kill("did not start: " + error.getMessage());
+                }
+                started.completeExceptionally(error);
+            }
+        });
+    }
+
+    private void launchFailed(Slot slot, int id, Exception e, CompletableFuture<WorkerReady> started) {
+        String reason = "worker-" + id + " - launch failed: " + e.getMessage();
+        lock.lock();
+        try {
+            slot.launching = false;
+            slot.lastExit = reason;
+            if (!closed && slot.generation.phase == Phase.CURRENT) {
+                slot.restarts++;
+                Duration delay = backoff.onDeath(0);
+                LOG.error("{}, retrying in {} ms", reason, delay.toMillis());
+                scheduleLaunch(slot, delay);
+            }
+        } finally {
+            lock.unlock();
+        }
+        started.completeExceptionally(new WorkerGoneException(FailureCause.WORKER_CRASHED, reason));
+    }
+
+    private void onReady(Member member, WorkerReady ready) {
+        Member replaced = null;
+        boolean stale;
+        lock.lock();
+        try {
+            Slot slot = member.slot;
+            stale = closed || slot.generation.phase == Phase.RETIRED || member.exited || member.retiredByPool;
+            if (!stale) {
+                if (slot.pending == member) {
+                    slot.pending = null;
+                }
+                replaced = slot.active;
+                slot.active = member;
+                if (replaced != null) {
+                    replaced.retiredByPool = true;
+                }
+                changed.signalAll();
+            } else if (!member.exited) {
+                member.retiredByPool = true;
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (stale && !member.exited) {
+            member.channel.retire("ready after the pool closed or its generation retired");
+        }
+        if (replaced != null) {
+            replaced.channel.retire("replaced by " + member.name());
+        }
+    }
+
+    private void onExit(Member member, WorkerExitStatus status) {
+        lock.lock();
+        try {
+            member.exited = true;
+            live.remove(member);
+            Slot slot = member.slot;
+            slot.lastExit = member.name() + " - " + status.describe();
+            boolean wasActive = slot.active == member;
+            boolean wasPending = slot.pending == member;
+            if (wasActive) {
+                slot.active = null;
+            }
+            if (wasPending) {
+                slot.pending = null;
+            }
+            changed.signalAll();
+            if (member.retiredByPool || closed || slot.generation.phase != Phase.CURRENT
+                    || !(wasActive || wasPending)) {
+                return;
+            }
+            slot.restarts++;
+            Duration delay = backoff.onDeath(System.nanoTime() - member.launchedNanos);
+            if (slot.busy()) {
+                LOG.warn("{} - {}; its replacement is already starting", member.name(), status.describe());
+                return;
+            }
+            if (delay.isZero()) {
+                LOG.warn("{} - {}; replacing it", member.name(), status.describe());
+            } else {
+                LOG.warn("{} - {}; replacing it in {} ms (crash loop: {} early deaths in a row)", member.name(),
+                        status.describe(), delay.toMillis(), backoff.status().earlyDeaths());
+            }
+            scheduleLaunch(slot, delay);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private long jitter(long max) {
+        long cut = (long) Math.floor(random.nextDouble() * JITTER * max);
+        return Math.max(1, max - cut);
+    }
+
+    // ------------------------------------------------------------------ leasing
+
+    /**
+     * Leases the least-loaded ready worker, waiting up to {@code timeout} while none is ready.
+     *
+     * @throws NoWorkerException when none got ready in time, or the pool is closed
+     */
+    public WorkerLease acquire(Duration timeout) throws NoWorkerException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        lock.lock();
+        try {
+            while (true) {
+                if (closed) {
+                    throw new NoWorkerException("worker pool is closed");
+                }
+                if (current != null) {
+                    Member member = reserveLeastLoaded(current);
+                    if (member != null) {
+                        return new WorkerLease(member.channel, channel -> released(member));
+                    }
+                }
+                long remaining = deadline - System.nanoTime();
+                if (remaining <= 0) {
+                    throw new NoWorkerException(noWorkerMessage(timeout));
+                }
+                changed.awaitNanos(remaining);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new NoWorkerException("interrupted while waiting for a worker");
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Under lock. Ties go round-robin, so idle workers share the load. */
+    private Member reserveLeastLoaded(Generation generation) {
+        int n = generation.slots.length;
+        int offset = Math.floorMod(rotation.getAndIncrement(), n);
+        List<Member> candidates = new ArrayList<>(n);
+        List<Integer> loads = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            Member member = generation.slots[(offset + i) % n].active;
+            if (member != null && !member.retiredByPool && member.channel.state() == WorkerState.READY) {
+                candidates.add(member);
+                loads.add(member.channel.inFlight());
+            }
+        }
+        List<Integer> order = new ArrayList<>();
+        for (int i = 0; i < candidates.size(); i++) {
+            order.add(i);
+        }
+        order.sort(Comparator.comparingInt(loads::get));
+        for (int i : order) {
+            Member member = candidates.get(i);
+            if (member.channel.tryReserve()) {
+                return member;
+            }
+        }
+        return null;
+    }
+
+    private String noWorkerMessage(Duration timeout) {
+        int starting = 0;
+        String lastExit = null;
+        for (Slot slot : current == null ? new Slot[0] : current.slots) {
+            if (slot.busy()) {
+                starting++;
+            }
+            if (slot.lastExit != null) {
+                lastExit = slot.lastExit;
+            }
+        }
+        StringBuilder text = new StringBuilder("no worker ready within ").append(timeout)
+                .append(" (workers.count ").append(size).append(", ").append(starting).append(" starting");
+        if (backoff.status().looping()) {
+            text.append(", crash-loop backoff ").append(backoff.current().toMillis()).append(" ms");
+        }
+        if (lastExit != null) {
+            text.append(", last exit: ").append(lastExit);
+        }
+        return text.append(')').toString();
+    }
+
+    private void released(Member member) {
+        member.channel.release();
+        String due = dueReason(member);
+        if (due != null) {
+            lock.lock();
+            try {
+                replaceIfDue(member, due);
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    private String dueReason(Member member) {
+        long executions = member.channel.executions();
+        if (executions >= member.retireAfterExecutions) {
+            return "reached " + executions + " executions (vm-pool.max-executions " + maxExecutions
+                    + ", " + member.retireAfterExecutions + " after jitter)";
+        }
+        if (member.maxAgeNanos > 0 && System.nanoTime() - member.launchedNanos >= member.maxAgeNanos) {
+            return "reached its maximum age (vm-pool.max-age " + maxAge + ", "
+                    + Duration.ofNanos(member.maxAgeNanos) + " after jitter)";
+        }
+        return null;
+    }
+
+    /** Under lock: starts the replacement of a serving worker that is due; it retires once that is ready. */
+    private void replaceIfDue(Member member, String reason) {
+        Slot slot = member.slot;
+        if (closed || member.exited || member.retiredByPool || slot.active != member || slot.busy()
+                || slot.generation.phase != Phase.CURRENT) {
+            return;
+        }
+        LOG.info("{} - {}, starting its replacement", member.name(), reason);
+        scheduleLaunch(slot, Duration.ZERO);
+    }
+
+    /** Scheduler task: age-based retirement, crash-loop reset, and empty slots (never expected). */
+    private void housekeep() {
+        lock.lock();
+        try {
+            if (closed || current == null) {
+                return;
+            }
+            boolean anyReady = false;
+            for (Slot slot : current.slots) {
+                Member member = slot.active;
+                if (member != null && !member.exited) {
+                    anyReady |= member.channel.state() == WorkerState.READY;
+                    String due = dueReason(member);
+                    if (due != null) {
+                        replaceIfDue(member, due);
+                    }
+                } else if (!slot.busy()) {
+                    LOG.warn("pool - slot {} had no worker, launching one", slot.index);
+                    scheduleLaunch(slot, backoff.current());
+                }
+            }
+            if (anyReady) {
+                backoff.resetIfHealthy();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ------------------------------------------------------------------ status
+
+    /** Every live worker (serving, starting and retiring ones), by id. */
+    public List<WorkerStatus> snapshot() {
+        lock.lock();
+        try {
+            return live.stream()
+                    .sorted(Comparator.comparingInt(m -> m.channel.id()))
+                    .map(m -> new WorkerStatus(m.channel.id(), m.channel.pid(), m.channel.state(),
+                            m.channel.executions(), m.channel.inFlight(), m.channel.startedAt(),
+                            m.slot.generation.number, m.slot.index, m.slot.restarts, m.slot.lastExit,
+                            m.retireAfterExecutions))
+                    .toList();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    public CrashLoop crashLoop() {
+        lock.lock();
+        try {
+            return backoff.status();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Number of the generation that serves (1 after start, higher after accepted reloads; 0 before start). */
+    public long generation() {
+        lock.lock();
+        try {
+            return current == null ? 0 : current.number;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Kills one worker, e.g. on a resource breach reported by the watcher; it is replaced as
+     * after a crash. Returns {@code false} when no live worker has that id.
+     */
+    public boolean kill(int workerId, String reason) {
+        Member target = null;
+        lock.lock();
+        try {
+            for (Member member : live) {
+                if (member.channel.id() == workerId) {
+                    target = member;
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (target == null) {
+            return false;
+        }
+        target.channel.kill(reason);
+        return true;
+    }
+
+    // ------------------------------------------------------------------ close
+
+    /**
+     * Retires every worker, waits for them to exit (their calls end by their deadline at the
+     * latest), force-kills any still alive, and stops the pool's threads. Idempotent.
+     */
+    @Override
+    public void close() {
+        List<Member> members;
+        lock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            if (housekeeper != null) {
+                housekeeper.cancel(false);
+            }
+            members = new ArrayList<>(live);
+            members.forEach(m -> m.retiredByPool = true);
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        LOG.info("pool - closing, retiring {} workers", members.size());
+        members.forEach(m -> m.channel.retire("pool closing"));
+        if (!awaitExits(members, stopWait)) {
+            for (Member m : members) {
+                if (!m.channel.exit().isDone()) {
+                    m.channel.kill("still alive " + stopWait + " after the pool closed");
+                }
+            }
+            if (!awaitExits(members, config.workers().killGrace().plusSeconds(1))) {
+                LOG.error("pool - workers still alive after SIGKILL: {}",
+                        members.stream().filter(m -> !m.channel.exit().isDone()).map(Member::name).toList());
+            }
+        }
+        timer.shutdownNow();
+        launches.shutdown();
+        LOG.info("pool - closed");
+    }
+
+    private static boolean awaitExits(List<Member> members, Duration wait) {
+        CompletableFuture<?> all = CompletableFuture.allOf(
+                members.stream().map(m -> m.channel.exit()).toArray(CompletableFuture[]::new));
+        try {
+            all.get(wait.toNanos(), TimeUnit.NANOSECONDS);
+            return true;
+        } catch (TimeoutException | ExecutionException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+}

@@ -1,0 +1,118 @@
+package io.zentinel.sentinel.lua.supervisor.pool;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+class WorkerLauncherTest {
+
+    @Test
+    void commandLineHasTheHeapTheFixedFlagsTheLogLevelTheExtraArgsAndTheMainClass() {
+        TestConfig config = new TestConfig();
+        config.heapBytes = 48L * 1024 * 1024;
+        config.logLevel = "debug";
+        WorkerRuntime runtime = new WorkerRuntime("/opt/jdk/bin/java", "/usr/lib/agent/worker/a.jar:/usr/lib/agent/worker/b.jar",
+                List.of("-XX:AOTCache=/var/cache/agent/worker.aot"));
+
+        List<String> command = new WorkerLauncher(runtime, config.build()).command();
+
+        assertEquals(List.of(
+                "/opt/jdk/bin/java",
+                "-Xmx50331648",
+                "-Xss1m",
+                "-XX:MaxMetaspaceSize=64m",
+                "-XX:+UseSerialGC",
+                "-XX:TieredStopAtLevel=1",
+                "-XX:+ExitOnOutOfMemoryError",
+                "-XX:ActiveProcessorCount=1",
+                "-Xlog:disable",
+                "-Xlog:all=warning:stderr",
+                "-XX:-UsePerfData",
+                "-XX:+DisableAttachMechanism",
+                "-XX:-CreateCoredumpOnCrash",
+                "-Djava.awt.headless=true",
+                "-Dfile.encoding=UTF-8",
+                "-Dorg.slf4j.simpleLogger.logFile=System.err",
+                "-Dorg.slf4j.simpleLogger.levelInBrackets=true",
+                "-Dorg.slf4j.simpleLogger.showDateTime=false",
+                "-Dorg.slf4j.simpleLogger.showThreadName=false",
+                "-Dorg.slf4j.simpleLogger.defaultLogLevel=debug",
+                "-XX:AOTCache=/var/cache/agent/worker.aot",
+                "-cp",
+                "/usr/lib/agent/worker/a.jar:/usr/lib/agent/worker/b.jar",
+                "io.zentinel.sentinel.lua.worker.WorkerMain"), command);
+    }
+
+    @Test
+    void theWorkerEnvironmentKeepsOnlyTheListedVariables() {
+        ProcessBuilder builder = WorkerLauncher.processBuilder(List.of("java"));
+
+        assertTrue(WorkerLauncher.INHERITED_ENVIRONMENT.containsAll(builder.environment().keySet()),
+                builder.environment().keySet().toString());
+        assertEquals(ProcessBuilder.Redirect.PIPE, builder.redirectOutput());
+        assertEquals(ProcessBuilder.Redirect.PIPE, builder.redirectError());
+    }
+
+    @Test
+    void theRunningJvmAcceptsEveryFlagAndWritesNothingToStdoutButTheProgramsOutput() throws Exception {
+        TestConfig config = new TestConfig();
+        config.heapBytes = 32L * 1024 * 1024;
+        List<String> command = new ArrayList<>(new WorkerLauncher(WorkerRuntime.fromSystemProperties(), config.build())
+                .command());
+        command.set(command.size() - 1, JvmFlagsProbe.class.getName());
+
+        Process process = WorkerLauncher.processBuilder(command).start();
+        process.getOutputStream().close();
+        String stdout = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        String stderr = new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(process.waitFor(60, TimeUnit.SECONDS));
+
+        assertEquals(0, process.exitValue(), stderr);
+        assertEquals("", stderr);
+        assertTrue(stdout.matches("max-heap=\\d+ processors=1\\R"), stdout);
+        long maxHeap = Long.parseLong(stdout.substring("max-heap=".length(), stdout.indexOf(' ')));
+        assertTrue(maxHeap <= 32L * 1024 * 1024, "max heap " + maxHeap);
+    }
+
+    @Test
+    void launchingAMissingJavaFailsWithAnIOException() {
+        WorkerRuntime runtime = new WorkerRuntime("/nonexistent/bin/java", "x.jar", List.of());
+        WorkerLauncher launcher = new WorkerLauncher(runtime, new TestConfig().build());
+
+        IOException e = assertThrows(IOException.class, () -> launcher.launch(1));
+
+        assertTrue(e.getMessage().startsWith("Cannot run program \"/nonexistent/bin/java\""), e.getMessage());
+    }
+
+    @Test
+    void theWorkerClasspathComesFromItsPropertyElseFromTheSupervisorsOwn() {
+        WorkerRuntime distribution = WorkerRuntime.fromProperties(Map.of(
+                "sentinel.lua.worker.classpath", "/usr/lib/agent/worker/*",
+                "java.class.path", "/usr/lib/agent/supervisor/*")::get);
+        WorkerRuntime tests = WorkerRuntime.fromProperties(Map.of("java.class.path", "target/test-classes")::get);
+
+        assertEquals("/usr/lib/agent/worker/*", distribution.classpath());
+        assertEquals("target/test-classes", tests.classpath());
+        assertEquals(WorkerRuntime.currentJava(), tests.javaCommand());
+        assertEquals(List.of(), tests.extraJvmArgs());
+    }
+
+    @Test
+    void aRuntimeNeedsAJavaCommandAndAClasspath() {
+        IllegalArgumentException noJava = assertThrows(IllegalArgumentException.class,
+                () -> new WorkerRuntime(" ", "x.jar", List.of()));
+        IllegalArgumentException noClasspath = assertThrows(IllegalArgumentException.class,
+                () -> WorkerRuntime.fromProperties(Map.<String, String>of()::get));
+
+        assertEquals("javaCommand must not be empty", noJava.getMessage());
+        assertEquals("classpath must not be empty", noClasspath.getMessage());
+    }
+}

@@ -1,0 +1,470 @@
+package io.zentinel.sentinel.lua.supervisor.pool;
+
+import static io.zentinel.sentinel.lua.supervisor.pool.FakeWorkers.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.zentinel.sentinel.lua.protocol.v1.HookCall;
+import io.zentinel.sentinel.lua.protocol.v1.HookResult;
+import io.zentinel.sentinel.lua.protocol.v1.ScriptProblem;
+import io.zentinel.sentinel.lua.protocol.v1.ScriptSource;
+import io.zentinel.sentinel.lua.protocol.v1.WorkerReady;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class WorkerPoolTest {
+    private static final Duration WAIT = Duration.ofSeconds(5);
+    private static final ScriptSet SCRIPTS = ScriptSet.of(List.of(
+            ScriptSource.newBuilder().setFileName("a.lua").setSource("-- a").build()));
+    private static final ScriptSet NEW_SCRIPTS = ScriptSet.of(List.of(
+            ScriptSource.newBuilder().setFileName("b.lua").setSource("-- b").build()));
+    /** Early deaths within 10 s; backoff 20 ms doubling to 80 ms; reset after 300 ms; housekeeping every 20 ms. */
+    private static final WorkerPool.Tuning FAST = new WorkerPool.Tuning(Duration.ofSeconds(10), Duration.ofMillis(20),
+            Duration.ofMillis(80), Duration.ofMillis(300), Duration.ofMillis(20));
+    /** Every death counts as after a healthy life: replacement without delay. */
+    private static final WorkerPool.Tuning NO_EARLY_DEATHS = new WorkerPool.Tuning(Duration.ZERO, Duration.ofMillis(20),
+            Duration.ofMillis(80), Duration.ofMillis(300), Duration.ofMillis(20));
+
+    private final List<WorkerPool> pools = new ArrayList<>();
+
+    @AfterEach
+    void closePools() {
+        pools.forEach(WorkerPool::close);
+    }
+
+    private WorkerPool pool(TestConfig config, FakeWorkers workers, WorkerPool.Tuning tuning) {
+        WorkerPool pool = new WorkerPool(config.build(), workers, tuning, new Random(42));
+        pools.add(pool);
+        return pool;
+    }
+
+    private static TestConfig workers(int count) {
+        TestConfig config = new TestConfig();
+        config.workers = count;
+        return config;
+    }
+
+    private static HookCall call() {
+        return HookCall.newBuilder().setCorrelationId("c").build();
+    }
+
+    @Test
+    void startsAllWorkersWithTheSameScriptsAndTheirOwnIds() throws Exception {
+        FakeWorkers workers = new FakeWorkers(FakeWorker.Behaviour.ready());
+        WorkerPool pool = pool(workers(3), workers, FAST);
+
+        WorkerReady ready = pool.start(SCRIPTS);
+
+        assertEquals(0, ready.getProblemsCount());
+        assertEquals(3, workers.workers.size());
+        for (FakeWorker worker : workers.workers) {
+            assertEquals(worker.id(), worker.init().getWorkerId());
+            assertEquals("a.lua", worker.init().getScripts(0).getFileName());
+            assertEquals(1, worker.init().getVmCount());
+        }
+        List<WorkerStatus> snapshot = pool.snapshot();
+        assertEquals(List.of(1, 2, 3), snapshot.stream().map(WorkerStatus::id).toList());
+        assertTrue(snapshot.stream().allMatch(s -> s.state() == WorkerState.READY && s.generation() == 1
+                && s.restarts() == 0 && s.lastExit() == null));
+        assertEquals(1, pool.generation());
+    }
+
+    @Test
+    void startFailsNamingEachWorkersExitWhenNoWorkerGetsReady() {
+        FakeWorkers workers = new FakeWorkers(FakeWorker.Behaviour.failing(78));
+        WorkerPool pool = pool(workers(2), workers, FAST);
+
+        PoolStartException e = assertThrows(PoolStartException.class, () -> pool.start(SCRIPTS));
+
+        assertEquals("no worker became ready (2 of 2 failed): worker-1 - script set invalid (exit 78);"
+                + " worker-2 - script set invalid (exit 78)", e.getMessage());
+    }
+
+    @Test
+    void startSucceedsWhenSomeWorkersGetReadyAndRelaunchesTheOthersWithBackoff() throws Exception {
+        FakeWorkers workers = new FakeWorkers(FakeWorker.Behaviour.ready())
+                .then(FakeWorker.Behaviour.ready(), FakeWorker.Behaviour.failing(70));
+        WorkerPool pool = pool(workers(2), workers, FAST);
+
+        pool.start(SCRIPTS);
+
+        FakeWorker third = workers.awaitWorker(3, WAIT);
+        await("relaunched worker ready", WAIT, () -> third.state() == WorkerState.READY);
+        assertEquals(new WorkerPool.CrashLoop(1, Duration.ofMillis(20)), pool.crashLoop());
+        WorkerStatus relaunched = pool.snapshot().stream().filter(s -> s.id() == 3).findFirst().orElseThrow();
+        assertEquals(1, relaunched.slot());
+        assertEquals(1, relaunched.restarts());
+        assertEquals("worker-2 - internal error (exit 70)", relaunched.lastExit());
+    }
+
+    @Test
+    void acquirePicksTheLeastLoadedReadyWorker() throws Exception {
+        FakeWorkers workers = new FakeWorkers(FakeWorker.Behaviour.ready());
+        WorkerPool pool = pool(workers(3), workers, FAST);
+        pool.start(SCRIPTS);
+
+        WorkerLease first = pool.acquire(WAIT);
+        WorkerLease second = pool.acquire(WAIT);
+        WorkerLease third = pool.acquire(WAIT);
+        assertEquals(Set.of(1, 2, 3), Set.of(first.workerId(), second.workerId(), third.workerId()));
+
+        second.close();
+        try (WorkerLease next = pool.acquire(WAIT)) {
+            assertEquals(second.workerId(), next.workerId());
+        }
+        WorkerLease fourth = pool.acquire(WAIT);
+        assertEquals(second.workerId(), fourth.workerId(), "the only idle worker");
+        WorkerLease fifth = pool.acquire(WAIT);
+        assertTrue(workers.workers.stream().allMatch(w -> w.maxReserved() <= 2));
+        assertEquals(4, workers.workers.stream().mapToInt(FakeWorker::inFlight).sum());
+        List.of(first, third, fourth, fifth).forEach(WorkerLease::close);
+        assertTrue(workers.workers.stream().allMatch(w -> w.inFlight() == 0));
+    }
+
+    @Test
+    void leaseCallsItsWorkerAndClosingTwiceIsHarmless() throws Exception {
+        FakeWorkers workers = new FakeWorkers(FakeWorker.Behaviour.ready());
+        WorkerPool pool = pool(workers(1), workers, FAST);
+        pool.start(SCRIPTS);
+
+        WorkerLease lease = pool.acquire(WAIT);
+        HookResult result = lease.call(call()).get(1, TimeUnit.SECONDS);
+        lease.close();
+        lease.close();
+
+        assertTrue(result.hasVerdict());
+        assertEquals(1, workers.workers.get(0).executions());
+        assertEquals(0, workers.workers.get(0).inFlight());
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> lease.call(call()));
+        assertEquals("lease of worker-1 is closed", e.getMessage());
+    }
+
+    @Test
+    void acquireWaitsForAReadyWorkerAndFailsFastAfterItsTimeout() throws Exception {
+        FakeWorkers workers = new FakeWorkers(FakeWorker.Behaviour.ready()).then(FakeWorker.Behaviour.ready(),
+                FakeWorker.Behaviour.holding());
+        WorkerPool pool = pool(workers(1), workers, NO_EARLY_DEATHS);
+        pool.start(SCRIPTS);
+
+        workers.workers.get(0).crash(70);
+        FakeWorker replacement = workers.awaitWorker(2, WAIT);
+        NoWorkerException e = assertThrows(NoWorkerException.class, () -> pool.acquire(Duration.ofMillis(50)));
+        assertEquals("no worker ready within PT0.05S (workers.count 1, 1 starting,"
+                + " last exit: worker-1 - internal error (exit 70))", e.getMessage());
+
+        CompletableFuture<Integer> waiting = CompletableFuture.supplyAsync(() -> {
+            try (WorkerLease lease = pool.acquire(WAIT)) {
+                return lease.workerId();
+            } catch (NoWorkerException ex) {
+                throw new AssertionError(ex);
+            }
+        });
+        TimeUnit.MILLISECONDS.sleep(50);
+        assertFalse(waiting.isDone());
+        replacement.becomeReady();
+        assertEquals(2, waiting.get(5, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void deadWorkerIsReplacedAtOnceAfterAHealthyLife() throws Exception {
+        FakeWorkers workers = new FakeWorkers(FakeWorker.Behaviour.ready());
+        WorkerPool pool = pool(workers(2), workers, NO_EARLY_DEATHS);
+        pool.start(SCRIPTS);
+
+        long before = System.nanoTime();
+        workers.workers.get(0).crash(134);
+        FakeWorker replacement = workers.awaitWorker(3, WAIT);
+        await("replacement ready", WAIT, () -> replacement.state() == WorkerState.READY);
+
+        assertTrue(workers.createdNanos.get(2) - before < TimeUnit.MILLISECONDS.toNanos(1000));
+        assertEquals(new WorkerPool.CrashLoop(0, Duration.ZERO), pool.crashLoop());
+        WorkerStatus status = pool.snapshot().stream().filter(s -> s.id() == 3).findFirst().orElseThrow();
+        assertEquals(0, status.slot());
+        assertEquals(1, status.restarts());
+        assertEquals("worker-1 - aborted, SIGABRT (exit 134)", status.lastExit());
+        assertEquals(List.of(2, 3), pool.snapshot().stream().map(WorkerStatus::id).toList());
+    }
+
+    @Test
+    void workersDyingEarlyAreRelaunchedWithADoublingBackoffUpToTheCapThenItResets() throws Exception {
+        FakeWorkers workers = new FakeWorkers(FakeWorker.Behaviour.failing(70)).then(FakeWorker.Behaviour.ready());
+        WorkerPool pool = pool(workers(1), workers, FAST);
+        pool.start(SCRIPTS);
+
+        workers.workers.get(0).crash(70);
+        workers.awaitWorker(6, WAIT);
+        workers.fallback(FakeWorker.Behaviour.ready());
+
+        // deaths 1..5 delay the next launch by 20, 40, 80, 80, 80 ms
+        long[] minimumGaps = {20, 40, 80, 80, 80};
+        for (int i = 0; i < minimumGaps.length; i++) {
+            long gap = workers.createdNanos.get(i + 1) - workers.createdNanos.get(i);
+            assertTrue(gap >= TimeUnit.MILLISECONDS.toNanos(minimumGaps[i]),
+                    "launch " + (i + 2) + " came " + gap / 1_000_000 + " ms after the previous one");
+        }
+        WorkerPool.CrashLoop loop = pool.crashLoop();
+        assertTrue(loop.earlyDeaths() >= 5, loop.toString());
+        assertEquals(Duration.ofMillis(80), loop.backoff());
+
+        await("a worker ready again", WAIT, () -> pool.snapshot().stream().anyMatch(s -> s.state() == WorkerState.READY));
+        await("crash loop reset after the healthy period", WAIT, () -> !pool.crashLoop().looping());
+        assertEquals(Duration.ZERO, pool.crashLoop().backoff());
+    }
+
+    @Test
+    void aWorkerThatCannotBeLaunchedIsRetriedWithBackoffAndReported() throws Exception {
+        FakeWorkers workers = new FakeWorkers(FakeWorker.Behaviour.ready());
+        WorkerPool pool = pool(workers(1), workers, FAST);
+        pool.start(SCRIPTS);
+
+        workers.failLaunches(true);
+        workers.workers.get(0).crash(70);
+        await("three failed launches", WAIT, () -> workers.createdNanos.size() >= 4);
+        workers.failLaunches(false);
+        FakeWorker replacement = workers.awaitWorker(2, WAIT);
+        await("replacement ready", WAIT, () -> replacement.state() == WorkerState.READY);
+
+        WorkerStatus status = pool.snapshot().get(0);
+        assertEquals(replacement.id(), status.id());
+        assertTrue(status.restarts() >= 4, status.toString());
+        assertTrue(status.lastExit().matches("worker-\\d+ - launch failed: Cannot run program \"/no/java\":"
+                + " error=2, No such file or directory"), status.lastExit());
+    }
+
+    @Test
+    void retirementStartsTheReplacementFirstSoCapacityNeverDrops() throws Exception {
+        TestConfig config = workers(2);
+        config.maxExecutions = 1000;
+        FakeWorkers workers = new FakeWorkers(FakeWorker.Behaviour.ready())
+                .then(FakeWorker.Behaviour.ready(), FakeWorker.Behaviour.ready(), FakeWorker.Behaviour.holding());
+        WorkerPool pool = pool(config, workers, FAST);
+        pool.start(SCRIPTS);
+        FakeWorker old = workers.workers.get(0);
+        long retireAt = pool.snapshot().get(0).retireAfterExecutions();
+        assertTrue(retireAt >= 975 && retireAt <= 1000, "jittered point " + retireAt);
+
+        old.addExecutions(retireAt - 1);
+        // one more call on worker 1 reaches its retirement point
+        while (old.executions() < retireAt) {
+            try (WorkerLease lease = pool.acquire(WAIT)) {
+                lease.call(call()).get(1, TimeUnit.SECONDS);
+            }
+        }
+        FakeWorker replacement = workers.awaitWorker(3, WAIT);
+        assertEquals(WorkerState.STARTING, replacement.state());
+
+        // while the replacement starts, the old worker still serves: both workers take calls
+        Set<Integer> served = new HashSet<>();
+        for (int i = 0; i < 20; i++) {
+            try (WorkerLease lease = pool.acquire(Duration.ofMillis(100))) {
+                served.add(lease.workerId());
+                lease.call(call()).get(1, TimeUnit.SECONDS);
+            }
+        }
+        assertEquals(Set.of(1, 2), served);
+        assertTrue(old.retireReasons.isEmpty());
+        assertEquals(3, workers.workers.size(), "one replacement only");
+
+        WorkerLease held = pool.acquire(WAIT);
+        int heldId = held.workerId();
+        replacement.becomeReady();
+        FakeWorker heldWorker = workers.workers.get(heldId - 1);
+        if (heldId == 1) {
+            // the old worker is retired but keeps its lease until closed: the call is not dropped
+            await("old worker retiring", WAIT, () -> old.state() == WorkerState.RETIRING);
+            assertTrue(held.call(call()).get(1, TimeUnit.SECONDS).hasVerdict());
+        }
+        held.close();
+        await("old worker exited", WAIT, () -> old.exit().isDone());
+        assertEquals(List.of("replaced by worker-3"), old.retireReasons);
+        assertEquals(new WorkerExitStatus(0, null, true), old.exit().get());
+        assertTrue(heldWorker.inFlight() == 0);
+
+        Set<Integer> after = new HashSet<>();
+        for (int i = 0; i < 10; i++) {
+            try (WorkerLease lease = pool.acquire(WAIT)) {
+                after.add(lease.workerId());
+            }
+        }
+        assertEquals(Set.of(2, 3), after);
+        WorkerStatus status = pool.snapshot().stream().filter(s -> s.id() == 3).findFirst().orElseThrow();
+        assertEquals(0, status.restarts(), "a planned retirement is not a restart");
+        assertEquals("worker-1 - retired (exit 0)", status.lastExit());
+        assertEquals(new WorkerPool.CrashLoop(0, Duration.ZERO), pool.crashLoop());
+    }
+
+    @Test
+    void retirementPointsAreJitteredByUpToTwoAndAHalfPercent() throws Exception {
+        TestConfig config = workers(16);
+        config.maxExecutions = 10_000;
+        WorkerPool pool = pool(config, new FakeWorkers(FakeWorker.Behaviour.ready()), FAST);
+        pool.start(SCRIPTS);
+
+        Set<Long> points = new HashSet<>();
+        for (WorkerStatus status : pool.snapshot()) {
+            assertTrue(status.retireAfterExecutions() >= 9750 && status.retireAfterExecutions() <= 10_000,
+                    status.toString());
+            points.add(status.retireAfterExecutions());
+        }
+        assertTrue(points.size() > 8, "retirement points spread: " + points);
+    }
+
+    @Test
+    void workerIsReplacedAfterItsMaximumAge() throws Exception {
+        TestConfig config = workers(1);
+        config.maxAge = Duration.ofSeconds(1);
+        FakeWorkers workers = new FakeWorkers(FakeWorker.Behaviour.ready());
+        WorkerPool pool = pool(config, workers, FAST);
+        pool.start(SCRIPTS);
+        FakeWorker old = workers.workers.get(0);
+
+        FakeWorker replacement = workers.awaitWorker(2, WAIT);
+        await("old worker retired", WAIT, () -> old.exit().isDone());
+
+        assertTrue(System.nanoTime() - workers.createdNanos.get(0) >= TimeUnit.MILLISECONDS.toNanos(975));
+        assertEquals(List.of("replaced by worker-2"), old.retireReasons);
+        assertEquals(WorkerState.READY, replacement.state());
+        try (WorkerLease lease = pool.acquire(WAIT)) {
+            assertEquals(2, lease.workerId());
+        }
+    }
+
+    @Test
+    void reloadWithHealthyWorkersSwapsGenerationsAndRetiresTheOldOne() throws Exception {
+        FakeWorkers workers = new FakeWorkers(FakeWorker.Behaviour.ready());
+        WorkerPool pool = pool(workers(2), workers, FAST);
+        pool.start(SCRIPTS);
+
+        ReloadResult result = pool.reload(NEW_SCRIPTS);
+
+        assertTrue(result.accepted(), result.summary());
+        assertEquals("reload accepted: 0 scripts", result.summary());
+        assertEquals(2, pool.generation());
+        await("old generation exited", WAIT, () -> workers.workers.get(0).exit().isDone()
+                && workers.workers.get(1).exit().isDone());
+        assertEquals(List.of("replaced by generation 2"), workers.workers.get(0).retireReasons);
+        for (int i = 0; i < 4; i++) {
+            try (WorkerLease lease = pool.acquire(WAIT)) {
+                assertTrue(lease.workerId() == 3 || lease.workerId() == 4);
+                assertEquals("b.lua", workers.workers.get(lease.workerId() - 1).init().getScripts(0).getFileName());
+            }
+        }
+        assertEquals(List.of(3, 4), pool.snapshot().stream().map(WorkerStatus::id).toList());
+        assertTrue(pool.snapshot().stream().allMatch(s -> s.generation() == 2));
+    }
+
+    @Test
+    void reloadWhoseWorkersReportScriptProblemsIsRejectedAndTheOldGenerationStays() throws Exception {
+        ScriptProblem problem = ScriptProblem.newBuilder().setFileName("b.lua").setLine(3)
+                .setReason("'=' expected near 'x'").build();
+        FakeWorker.Behaviour withProblem = FakeWorker.Behaviour.ready().withProblems(List.of(problem));
+        FakeWorkers workers = new FakeWorkers(FakeWorker.Behaviour.ready());
+        WorkerPool pool = pool(workers(2), workers, FAST);
+        pool.start(SCRIPTS);
+        workers.then(withProblem, withProblem);
+
+        ReloadResult result = pool.reload(NEW_SCRIPTS);
+
+        assertFalse(result.accepted());
+        assertEquals(List.of(problem), result.problems());
+        assertEquals("reload rejected, previous scripts stay: b.lua:3: '=' expected near 'x'", result.summary());
+        assertEquals(1, pool.generation());
+        await("new workers stopped", WAIT, () -> workers.workers.get(2).exit().isDone()
+                && workers.workers.get(3).exit().isDone());
+        assertEquals(List.of("reload rejected"), workers.workers.get(2).retireReasons);
+        assertTrue(workers.workers.get(0).retireReasons.isEmpty());
+        try (WorkerLease lease = pool.acquire(WAIT)) {
+            assertTrue(lease.workerId() <= 2);
+        }
+        assertEquals(List.of(1, 2), pool.snapshot().stream().map(WorkerStatus::id).toList());
+    }
+
+    @Test
+    void reloadIsRejectedWhenANewWorkerFailsToStart() throws Exception {
+        FakeWorkers workers = new FakeWorkers(FakeWorker.Behaviour.ready());
+        WorkerPool pool = pool(workers(2), workers, FAST);
+        pool.start(SCRIPTS);
+        workers.then(FakeWorker.Behaviour.ready(), FakeWorker.Behaviour.failing(78));
+
+        ReloadResult result = pool.reload(NEW_SCRIPTS);
+
+        assertFalse(result.accepted());
+        assertEquals(List.of("worker-4 - script set invalid (exit 78)"), result.failures());
+        assertEquals("reload rejected, previous scripts stay: worker-4 - script set invalid (exit 78)",
+                result.summary());
+        assertEquals(1, pool.generation());
+        await("ready new worker stopped", WAIT, () -> workers.workers.get(2).exit().isDone());
+        assertEquals(new WorkerPool.CrashLoop(0, Duration.ZERO), pool.crashLoop(), "a rejected reload is no crash loop");
+        assertEquals(4, workers.workers.size(), "nothing relaunched for a rejected generation");
+        assertEquals(List.of(1, 2), pool.snapshot().stream().map(WorkerStatus::id).toList());
+    }
+
+    @Test
+    void killByIdEndsTheWorkerWhichIsThenReplaced() throws Exception {
+        FakeWorkers workers = new FakeWorkers(FakeWorker.Behaviour.ready());
+        WorkerPool pool = pool(workers(1), workers, NO_EARLY_DEATHS);
+        pool.start(SCRIPTS);
+
+        assertTrue(pool.kill(1, "memory breach: rss 300 MiB > workers.memory-bytes"));
+        assertFalse(pool.kill(99, "no such worker"));
+
+        FakeWorker replacement = workers.awaitWorker(2, WAIT);
+        await("replacement ready", WAIT, () -> replacement.state() == WorkerState.READY);
+        WorkerStatus status = pool.snapshot().get(0);
+        assertEquals("worker-1 - killed: memory breach: rss 300 MiB > workers.memory-bytes"
+                + " (killed by SIGKILL (exit 137))", status.lastExit());
+    }
+
+    @Test
+    void closeRetiresEveryWorkerAndRefusesLeases() throws Exception {
+        FakeWorkers workers = new FakeWorkers(FakeWorker.Behaviour.ready());
+        WorkerPool pool = pool(workers(3), workers, FAST);
+        pool.start(SCRIPTS);
+
+        pool.close();
+        pool.close();
+
+        for (FakeWorker worker : workers.workers) {
+            assertEquals(List.of("pool closing"), worker.retireReasons);
+            assertEquals(new WorkerExitStatus(0, null, true), worker.exit().get());
+        }
+        NoWorkerException e = assertThrows(NoWorkerException.class, () -> pool.acquire(Duration.ofMillis(10)));
+        assertEquals("worker pool is closed", e.getMessage());
+        assertTrue(pool.snapshot().isEmpty());
+        assertEquals(3, workers.workers.size(), "no replacement after close");
+    }
+
+    @Test
+    void closeKillsAWorkerThatDoesNotExitAfterRetiring() throws Exception {
+        TestConfig config = workers(1);
+        config.maxExecutionTime = Duration.ofMillis(10);
+        config.killGrace = Duration.ZERO;
+        FakeWorkers workers = new FakeWorkers(FakeWorker.Behaviour.ready()
+                .answering(c -> null));
+        WorkerPool pool = pool(config, workers, FAST);
+        pool.start(SCRIPTS);
+        WorkerLease stuck = pool.acquire(WAIT);
+        CompletableFuture<HookResult> call = stuck.call(call());
+
+        pool.close();
+
+        FakeWorker worker = workers.workers.get(0);
+        assertEquals(List.of("pool closing"), worker.retireReasons);
+        assertEquals(List.of("still alive PT1.01S after the pool closed"), worker.killReasons);
+        assertEquals(new WorkerExitStatus(137, "still alive PT1.01S after the pool closed", true), worker.exit().get());
+        ExecutionException e = assertThrows(ExecutionException.class, () -> call.get(1, TimeUnit.SECONDS));
+        assertEquals(FailureCause.WORKER_KILLED, ((WorkerGoneException) e.getCause()).failureCause());
+    }
+}
