@@ -1,0 +1,213 @@
+package io.zentinel.sentinel.lua.protocol.frame;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+class FrameReaderTest {
+    /** Golden frame §12.1 of agent-protocol-v2.md: header {@code 00 00 00 7d 01}, 124 payload bytes. */
+    static final String HANDSHAKE_JSON = "{\"supported_versions\":[2],\"proxy_id\":\"zentinel-proxy\","
+            + "\"proxy_version\":\"0.6.20\",\"config\":null,\"supported_encodings\":[\"json\"]}";
+    /** Golden frame §12.8: header {@code 00 00 00 2c 41}. */
+    static final String PING_JSON = "{\"sequence\":0,\"timestamp_ms\":1782898200123}";
+
+    static byte[] wire(String hexHeader, String payload) {
+        byte[] header = HexFormat.ofDelimiter(" ").parseHex(hexHeader);
+        byte[] body = payload.getBytes(StandardCharsets.UTF_8);
+        byte[] all = Arrays.copyOf(header, header.length + body.length);
+        System.arraycopy(body, 0, all, header.length, body.length);
+        return all;
+    }
+
+    /** What {@link FrameReader#read()} returns for a typed frame: type byte, then payload. */
+    static byte[] typed(int type, String payload) {
+        byte[] body = payload.getBytes(StandardCharsets.UTF_8);
+        byte[] frame = new byte[body.length + 1];
+        frame[0] = (byte) type;
+        System.arraycopy(body, 0, frame, 1, body.length);
+        return frame;
+    }
+
+    private static FrameReader reader(InputStream in) {
+        return new FrameReader(in, FrameLimits.PROXY_V2);
+    }
+
+    @Test
+    void readsGoldenHandshakeFedOneByteAtATime() throws IOException {
+        byte[] wire = wire("00 00 00 7d 01", HANDSHAKE_JSON);
+        ThrottledInputStream in = new ThrottledInputStream(wire, 1);
+        FrameReader reader = reader(in);
+
+        byte[] frame = reader.read();
+
+        assertArrayEquals(typed(0x01, HANDSHAKE_JSON), frame);
+        assertEquals(125, frame.length);
+        assertNull(reader.read());
+        assertEquals(wire.length, in.reads() - 1, "one read call per byte, plus the one that saw the end");
+    }
+
+    @Test
+    void readsSeveralFramesDeliveredInOneRead() throws IOException {
+        ByteArrayOutputStream all = new ByteArrayOutputStream();
+        all.writeBytes(wire("00 00 00 7d 01", HANDSHAKE_JSON));
+        all.writeBytes(wire("00 00 00 2c 41", PING_JSON));
+        all.writeBytes(new byte[] {0, 0, 0, 1, 0x42}); // an empty Pong
+        ThrottledInputStream in = new ThrottledInputStream(all.toByteArray(), Integer.MAX_VALUE);
+        FrameReader reader = reader(in);
+
+        assertArrayEquals(typed(0x01, HANDSHAKE_JSON), reader.read());
+        assertArrayEquals(typed(0x41, PING_JSON), reader.read());
+        assertArrayEquals(new byte[] {0x42}, reader.read());
+        assertNull(reader.read());
+        assertNull(reader.read(), "stays at the end");
+    }
+
+    @Test
+    void readsFramesSplitAtEveryPossibleBoundary() throws IOException {
+        byte[] a = wire("00 00 00 2c 41", PING_JSON);
+        byte[] b = wire("00 00 00 7d 01", HANDSHAKE_JSON);
+        byte[] both = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, both, a.length, b.length);
+        for (int chunk = 1; chunk <= both.length; chunk++) {
+            FrameReader reader = reader(new ThrottledInputStream(both, chunk));
+            assertArrayEquals(typed(0x41, PING_JSON), reader.read(), "chunk " + chunk);
+            assertArrayEquals(typed(0x01, HANDSHAKE_JSON), reader.read(), "chunk " + chunk);
+            assertNull(reader.read());
+        }
+    }
+
+    @Test
+    void readsManyFramesOfRandomSizesFromRandomPieces() throws IOException {
+        Random random = new Random(42);
+        ByteArrayOutputStream all = new ByteArrayOutputStream();
+        byte[][] frames = new byte[300][];
+        FrameWriter writer = new FrameWriter(all, FrameLimits.PROXY_V2);
+        for (int i = 0; i < frames.length; i++) {
+            frames[i] = new byte[1 + random.nextInt(i % 10 == 0 ? 100_000 : 300)];
+            random.nextBytes(frames[i]);
+            writer.write(frames[i]);
+        }
+        InputStream pieces = new InputStream() { // every read returns 1..5000 bytes
+            private final ByteArrayInputStream in = new ByteArrayInputStream(all.toByteArray());
+
+            @Override
+            public int read() {
+                return in.read();
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) {
+                return in.read(b, off, Math.min(len, 1 + random.nextInt(5000)));
+            }
+        };
+        FrameReader reader = reader(pieces);
+
+        for (byte[] expected : frames) {
+            assertArrayEquals(expected, reader.read());
+        }
+        assertNull(reader.read());
+    }
+
+    @Test
+    void rejectsZeroLength() {
+        FrameReader reader = reader(new ByteArrayInputStream(new byte[] {0, 0, 0, 0, 0x10}));
+
+        CorruptFrameException e = assertThrows(CorruptFrameException.class, reader::read);
+
+        assertEquals("frame length 0 is invalid", e.getMessage());
+    }
+
+    @Test
+    void rejectsOversizeLengthBeforeReadingTheBody() {
+        ByteArrayInputStream in = new ByteArrayInputStream(new byte[] {0x01, 0x00, 0x00, 0x01, 0x10, 1, 2, 3});
+        FrameReader reader = reader(in);
+
+        FrameTooLargeException e = assertThrows(FrameTooLargeException.class, reader::read);
+
+        assertEquals("frame length (16777217) exceeds the maximum allowed (16777216, from 'agent protocol v2')",
+                e.getMessage());
+        assertEquals(16_777_217L, e.length());
+        assertEquals(4, in.available(), "nothing after the prefix was consumed");
+    }
+
+    @Test
+    void reportsTheLargestPrefixAsAnUnsignedNumber() {
+        FrameReader reader = reader(new ByteArrayInputStream(new byte[] {(byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF}));
+
+        FrameTooLargeException e = assertThrows(FrameTooLargeException.class, reader::read);
+
+        assertEquals("frame length (4294967295) exceeds the maximum allowed (16777216, from 'agent protocol v2')",
+                e.getMessage());
+    }
+
+    @Test
+    void acceptsExactlyTheLimitAndNamesTheConfiguredKnobAbove() throws IOException {
+        FrameLimits limits = new FrameLimits(16, "limits.max-frame-bytes");
+        byte[] atLimit = new byte[4 + 16];
+        atLimit[3] = 16;
+        assertEquals(16, new FrameReader(new ByteArrayInputStream(atLimit), limits).read().length);
+
+        byte[] above = {0, 0, 0, 17};
+        FrameTooLargeException e = assertThrows(FrameTooLargeException.class,
+                () -> new FrameReader(new ByteArrayInputStream(above), limits).read());
+        assertEquals("frame length (17) exceeds the maximum allowed (16, from 'limits.max-frame-bytes')", e.getMessage());
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2, 3})
+    void rejectsAStreamEndingInsideThePrefix(int bytes) {
+        byte[] prefix = Arrays.copyOf(new byte[] {0, 0, 0, 5}, bytes);
+        FrameReader reader = reader(new ThrottledInputStream(prefix, 1));
+
+        CorruptFrameException e = assertThrows(CorruptFrameException.class, reader::read);
+
+        assertEquals("stream ended inside a frame's length prefix (" + bytes + " of 4 bytes)", e.getMessage());
+    }
+
+    @Test
+    void rejectsAStreamEndingInsideTheBody() {
+        FrameReader reader = reader(new ThrottledInputStream(new byte[] {0, 0, 0, 10, 0x10, '{', '}'}, 2));
+
+        CorruptFrameException e = assertThrows(CorruptFrameException.class, reader::read);
+
+        assertEquals("stream ended inside a frame (3 of 10 bytes)", e.getMessage());
+    }
+
+    @Test
+    void treatsAnEofExceptionFromTheStreamAsTheEnd() throws IOException {
+        InputStream throwing = new InputStream() {
+            @Override
+            public int read() throws IOException {
+                throw new EOFException();
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                throw new EOFException();
+            }
+        };
+
+        assertNull(reader(throwing).read());
+    }
+
+    @Test
+    void rejectsNonsenseLimits() {
+        assertThrows(IllegalArgumentException.class, () -> new FrameLimits(0, "x"));
+        assertThrows(IllegalArgumentException.class, () -> new FrameLimits(1, " "));
+    }
+}
