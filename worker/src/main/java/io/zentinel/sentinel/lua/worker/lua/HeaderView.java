@@ -1,0 +1,79 @@
+package io.zentinel.sentinel.lua.worker.lua;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+import io.zentinel.sentinel.lua.protocol.v1.Header;
+import io.zentinel.sentinel.lua.protocol.v1.HeaderMutation;
+
+/**
+ * The headers of a request or a response during one call, as the scripts of the chain see them:
+ * the headers the proxy sent with every mutation an earlier script made applied, so that reads
+ * reflect writes. Each mutation is also recorded, in order, for the verdict.
+ *
+ * <p>The map is built from the pipe message on the first read or write only, so a call whose
+ * scripts never look at headers costs nothing. Names are compared case-insensitively (kept in
+ * lower case); mutations keep the name as the script wrote it. One call, one thread.
+ */
+final class HeaderView {
+    private final List<Header> source;
+    private final List<HeaderMutation> mutations;
+    private Map<String, List<String>> headers;
+
+    HeaderView(List<Header> source, List<HeaderMutation> mutations) {
+        this.source = source;
+        this.mutations = mutations;
+    }
+
+    private Map<String, List<String>> map() {
+        if (headers == null) {
+            headers = new LinkedHashMap<>(Math.max(16, source.size() * 2));
+            for (Header h : source) {
+                headers.computeIfAbsent(lower(h.getName()), k -> new ArrayList<>(2)).addAll(h.getValuesList());
+            }
+            headers.values().removeIf(List::isEmpty);
+        }
+        return headers;
+    }
+
+    static String lower(String name) {
+        return name.toLowerCase(Locale.ROOT);
+    }
+
+    /** The first value of {@code name}, or {@code null}. */
+    String first(String name) {
+        List<String> values = map().get(lower(name));
+        return values == null || values.isEmpty() ? null : values.get(0);
+    }
+
+    /** Every value of {@code name}, possibly none. */
+    List<String> values(String name) {
+        List<String> values = map().get(lower(name));
+        return values == null ? List.of() : values;
+    }
+
+    /** Every header: lower-case name to its values, in the order they arrived (added ones last). */
+    Map<String, List<String>> all() {
+        return map();
+    }
+
+    void add(String name, String value) {
+        map().computeIfAbsent(lower(name), k -> new ArrayList<>(2)).add(value);
+        mutations.add(HeaderMutation.newBuilder().setOp(HeaderMutation.Op.ADD).setName(name).setValue(value).build());
+    }
+
+    void set(String name, String value) {
+        List<String> values = new ArrayList<>(2);
+        values.add(value);
+        map().put(lower(name), values);
+        mutations.add(HeaderMutation.newBuilder().setOp(HeaderMutation.Op.SET).setName(name).setValue(value).build());
+    }
+
+    void remove(String name) {
+        map().remove(lower(name));
+        mutations.add(HeaderMutation.newBuilder().setOp(HeaderMutation.Op.REMOVE).setName(name).build());
+    }
+}

@@ -1,0 +1,191 @@
+package io.zentinel.sentinel.lua.worker.lua;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+import io.zentinel.sentinel.lua.protocol.v1.Header;
+import io.zentinel.sentinel.lua.protocol.v1.Hook;
+import io.zentinel.sentinel.lua.protocol.v1.HookCall;
+import io.zentinel.sentinel.lua.protocol.v1.HookResult;
+import io.zentinel.sentinel.lua.protocol.v1.Phase;
+import io.zentinel.sentinel.lua.protocol.v1.RequestInfo;
+import io.zentinel.sentinel.lua.protocol.v1.ScriptProblem;
+import io.zentinel.sentinel.lua.worker.sandbox.RunLimits;
+import io.zentinel.sentinel.lua.worker.sandbox.RunOutcome;
+import io.zentinel.sentinel.lua.worker.sandbox.Sandbox;
+import io.zentinel.sentinel.lua.worker.sandbox.SandboxFactory;
+import io.zentinel.sentinel.lua.worker.script.Hooks;
+import io.zentinel.sentinel.lua.worker.script.ScriptCatalog;
+import io.zentinel.sentinel.lua.worker.script.ScriptDefinition;
+import io.zentinel.sentinel.lua.worker.script.ScriptHeader;
+import io.zentinel.sentinel.lua.worker.script.ScriptSelector;
+import org.luaj.vm2.LuaTable;
+import org.luaj.vm2.LuaValue;
+import org.luaj.vm2.Prototype;
+import org.luaj.vm2.compiler.LuaC;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One Lua VM of the worker: a {@link Sandbox} with its {@code sentinel} table, an environment per
+ * script of the {@link ScriptCatalog}, and the {@link LuaBridge} that runs calls through them.
+ *
+ * <p>Lifecycle, all on the VM's own thread: construct, {@link #warmUp()}, {@link #load()} (runs
+ * each script's top-level code), {@link #use(ScriptSelector)} with the worker-wide selection,
+ * then {@link #handle(HookCall)} for each call. A script's globals persist from call to call
+ * within this VM (not across VMs). Not thread-safe.
+ */
+public final class LuaVm {
+    /** Name of the built-in warm-up script (a resource of this jar). */
+    static final String WARM_UP_RESOURCE = "/sentinel/lua/warmup.lua";
+
+    private static final Logger LOG = LoggerFactory.getLogger(LuaVm.class);
+    private static final Prototype WARM_UP = compileWarmUp();
+
+    /** How a script's top-level code went in this VM: the hooks it implements, or why it is left out. */
+    public record ScriptLoad(ScriptDefinition script, Set<Hook> hooks, ScriptProblem problem) {
+        public boolean ok() {
+            return problem == null;
+        }
+    }
+
+    private final int id;
+    private final ScriptCatalog catalog;
+    private final Sandbox sandbox;
+    private final LuaBridge bridge;
+    private final LuaTable[] envs;
+    private ScriptSelector selector = new ScriptSelector(List.of());
+
+    public LuaVm(int id, RunLimits limits, ScriptCatalog catalog, String agentVersion, boolean debugScripts) {
+        this.id = id;
+        this.catalog = Objects.requireNonNull(catalog, "catalog");
+        SentinelLib[] sentinel = new SentinelLib[1];
+        this.sandbox = new SandboxFactory(limits).create(s -> {
+            sentinel[0] = new SentinelLib(s, agentVersion);
+            return Map.of("sentinel", sentinel[0].table());
+        });
+        this.bridge = new LuaBridge(sandbox, sentinel[0], debugScripts);
+        this.envs = new LuaTable[catalog.scripts().size()];
+    }
+
+    public int id() {
+        return id;
+    }
+
+    public Sandbox sandbox() {
+        return sandbox;
+    }
+
+    /**
+     * Runs the top-level code of every script of the catalog in a new environment of its own,
+     * under the budget (the script timeout applies, not the event's), and finds its hooks.
+     */
+    public List<ScriptLoad> load() {
+        List<ScriptLoad> loads = new ArrayList<>(envs.length);
+        for (ScriptDefinition script : catalog.scripts()) {
+            LuaTable env = sandbox.newScriptEnv();
+            envs[script.index()] = env;
+            loads.add(load(script, env));
+        }
+        return loads;
+    }
+
+    private ScriptLoad load(ScriptDefinition script, LuaTable env) {
+        RunOutcome outcome = sandbox.run(script.name(), env, sandbox.bind(script.prototype(), env), LuaValue.NONE);
+        if (outcome instanceof RunOutcome.Failed f) {
+            return new ScriptLoad(script, Set.of(), problem(script, ScriptCatalog.lineOf(f.message()),
+                    "top-level code failed (" + f.kind() + "): " + f.message()));
+        }
+        Set<Hook> defined = EnumSet.noneOf(Hook.class);
+        for (Hook hook : Hooks.ALL) {
+            if (env.rawget(Hooks.functionName(hook)).isfunction()) {
+                defined.add(hook);
+            }
+        }
+        ScriptHeader header = script.header();
+        if (!header.hooks().isEmpty()) {
+            for (Hook hook : Hooks.ALL) {
+                if (header.hooks().contains(hook) && !defined.contains(hook)) {
+                    return new ScriptLoad(script, Set.of(), problem(script, header.hookLine(), "declares hook "
+                            + Hooks.metadataName(hook) + " but defines no function " + Hooks.functionName(hook)));
+                }
+            }
+            return new ScriptLoad(script, header.hooks(), null);
+        }
+        if (defined.isEmpty()) {
+            return new ScriptLoad(script, Set.of(), problem(script, 0, "defines none of the hook functions ("
+                    + String.join(", ", Hooks.ALL.stream().map(Hooks::functionName).toList()) + ")"));
+        }
+        return new ScriptLoad(script, defined, null);
+    }
+
+    private static ScriptProblem problem(ScriptDefinition script, int line, String reason) {
+        return ScriptProblem.newBuilder().setFileName(script.fileName()).setLine(line).setReason(reason).build();
+    }
+
+    /**
+     * One run of the built-in warm-up script through the bridge with a synthetic request, its
+     * result discarded: it loads and warms up the classes the first real call would otherwise
+     * pay for (so do it before {@link #load()}, whose top-level runs have the script timeout).
+     * It runs in an environment of its own and never touches the scripts'. A warm-up that fails
+     * (a slow cold start past the timeout, say) is logged and otherwise ignored.
+     *
+     * @return the result of the warm-up call, or {@code null} when its script did not load
+     */
+    public HookResult warmUp() {
+        ScriptHeader header = new ScriptHeader("warm-up", "", Set.of(Hook.REQUEST_HEADERS), 0, List.of(), Set.of(), 0);
+        ScriptDefinition script = new ScriptDefinition(0, "warmup.lua", header, WARM_UP);
+        LuaTable env = sandbox.newScriptEnv();
+        RunOutcome chunk = sandbox.run(script.name(), env, sandbox.bind(WARM_UP, env), LuaValue.NONE);
+        if (chunk instanceof RunOutcome.Failed f) {
+            LOG.warn("vm-{} - warm-up script did not load ({}), continuing without warm-up", id, f.message());
+            return null;
+        }
+        HookCall call = HookCall.newBuilder()
+                .setCallId(0)
+                .setPhase(Phase.PHASE_REQUEST_HEADERS)
+                .setCorrelationId("warm-up")
+                .setRequest(RequestInfo.newBuilder()
+                        .setMethod("GET")
+                        .setUri("/warm/up?vm=" + id)
+                        .setClientIp("127.0.0.1")
+                        .addHeaders(Header.newBuilder().setName("user-agent").addValues("warm-up"))
+                        .addHeaders(Header.newBuilder().setName("accept").addValues("*/*")))
+                .build();
+        HookResult result = bridge.handle(call,
+                new ScriptSelector(List.of(new ScriptSelector.Entry(script, header.hooks()))), new LuaTable[] {env});
+        if (result.hasFailure()) {
+            LOG.warn("vm-{} - warm-up call failed ({}: {}), continuing", id, result.getFailure().getKind(),
+                    result.getFailure().getMessage());
+        }
+        return result;
+    }
+
+    /** The scripts this VM runs from now on: the worker-wide selection, built from every VM's {@link #load()}. */
+    public void use(ScriptSelector selection) {
+        this.selector = Objects.requireNonNull(selection, "selection");
+    }
+
+    /** Runs {@code call} through the selected scripts. */
+    public HookResult handle(HookCall call) {
+        return bridge.handle(call, selector, envs);
+    }
+
+    private static Prototype compileWarmUp() {
+        try (InputStream in = LuaVm.class.getResourceAsStream(WARM_UP_RESOURCE)) {
+            if (in == null) {
+                throw new IllegalStateException(WARM_UP_RESOURCE + " is missing from the worker jar");
+            }
+            return LuaC.instance.compile(in, "warmup.lua");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

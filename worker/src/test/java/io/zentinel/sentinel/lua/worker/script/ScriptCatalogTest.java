@@ -1,0 +1,69 @@
+package io.zentinel.sentinel.lua.worker.script;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+
+import io.zentinel.sentinel.lua.protocol.v1.ScriptProblem;
+import io.zentinel.sentinel.lua.protocol.v1.ScriptSource;
+import org.junit.jupiter.api.Test;
+
+class ScriptCatalogTest {
+
+    private static ScriptSource source(String file, String text) {
+        return ScriptSource.newBuilder().setFileName(file).setSource(text).build();
+    }
+
+    @Test
+    void aScriptThatDoesNotCompileIsLeftOutWithItsLine() {
+        ScriptCatalog catalog = ScriptCatalog.compile(List.of(
+                source("good.lua", "function on_request_headers() end"),
+                source("bad.lua", "-- name: bad\n\nfunction on_request_headers()\n  local x = = 1\nend")));
+        assertEquals(List.of("good"), catalog.scripts().stream().map(ScriptDefinition::name).toList());
+        ScriptProblem p = catalog.problems().get(0);
+        assertEquals("bad.lua", p.getFileName());
+        assertEquals(4, p.getLine());
+        assertEquals("does not compile: unexpected symbol 61 (=)", p.getReason());
+    }
+
+    @Test
+    void luajCompilerCrashesAreProblemsToo() {
+        StringBuilder source = new StringBuilder("function f()\n");
+        for (int i = 0; i < 250; i++) {
+            source.append("local v").append(i).append(" = ").append(i).append('\n');
+        }
+        source.append("end\nfunction on_request_headers() end\n");
+        ScriptCatalog catalog = ScriptCatalog.compile(List.of(source("locals.lua", source.toString())));
+        assertEquals(List.of(), catalog.scripts());
+        assertEquals(1, catalog.problems().size());
+        assertTrue(catalog.problems().get(0).getReason().startsWith("does not compile"),
+                catalog.problems().get(0).getReason());
+    }
+
+    @Test
+    void aRepeatedNameKeepsTheFirstFile() {
+        ScriptCatalog catalog = ScriptCatalog.compile(List.of(
+                source("a.lua", "-- name: same\nfunction on_request_headers() end"),
+                source("b.lua", "-- name: same\nfunction on_request_headers() end")));
+        assertEquals(List.of("a.lua"), catalog.scripts().stream().map(ScriptDefinition::fileName).toList());
+        assertEquals("script name 'same' is already used by a.lua", catalog.problems().get(0).getReason());
+        assertEquals("b.lua", catalog.problems().get(0).getFileName());
+    }
+
+    @Test
+    void scriptsAreIndexedInRunOrder() {
+        ScriptCatalog catalog = ScriptCatalog.compile(List.of(
+                source("a.lua", "-- priority: 200\nfunction on_request_headers() end"),
+                source("b.lua", "-- priority: 100\nfunction on_request_headers() end"),
+                source("c.lua", "-- priority: 100\n-- name: a-first\nfunction on_request_headers() end")));
+        assertEquals(List.of("a-first", "b", "a"), catalog.scripts().stream().map(ScriptDefinition::name).toList());
+        assertEquals(List.of(0, 1, 2), catalog.scripts().stream().map(ScriptDefinition::index).toList());
+    }
+
+    @Test
+    void theLineOfARuntimeErrorIsFound() {
+        assertEquals(12, ScriptCatalog.lineOf("auth.lua:12: attempt to index ? (a nil value)"));
+        assertEquals(0, ScriptCatalog.lineOf("instructions (5) exceeds the maximum allowed"));
+    }
+}
