@@ -7,6 +7,7 @@ import io.zentinel.sentinel.lua.protocol.v1.HookResult;
 import io.zentinel.sentinel.lua.protocol.v1.Phase;
 import io.zentinel.sentinel.lua.protocol.v1.RequestInfo;
 import io.zentinel.sentinel.lua.protocol.v1.ResponseInfo;
+import io.zentinel.sentinel.lua.protocol.v1.WorkerReady;
 import io.zentinel.sentinel.lua.supervisor.config.AgentConfig;
 import io.zentinel.sentinel.lua.supervisor.pool.TransactionStore.BodyProgress;
 import io.zentinel.sentinel.lua.supervisor.pool.TransactionStore.Direction;
@@ -31,12 +32,21 @@ import org.slf4j.LoggerFactory;
  * <ul>
  * <li><b>Backpressure</b>: at most safety.max-concurrent events are handled at once; one more
  *     gets the failure-mode decision at once (cause {@code overloaded}).</li>
- * <li><b>Transactions</b>: the {@link TransactionStore} carries the request into the response
- *     phases, the ctx from call to call, and body chunks until the last one (over
- *     scripts.max-body-bytes: cause {@code body-limit}).</li>
- * <li><b>Time</b>: a worker is awaited for resource-limits.max-execution-time; the call itself is
- *     bounded by the worker's hard deadline (max-execution-time + workers.kill-grace, then the
- *     worker is killed).</li>
+ * <li><b>Transactions</b>: the {@link TransactionStore} carries the request into later phases,
+ *     the ctx from call to call, and body chunks until the last one (over scripts.max-body-bytes:
+ *     cause {@code body-limit}). State is kept only when a later call can use it: the request
+ *     and response only while the loaded scripts ({@link WorkerPool#currentReady()}) hook a later
+ *     phase, the ctx only when the worker returned {@code ctx_changed} and a later phase is
+ *     hooked. A proxy sends response events only when configured for them, so a store that
+ *     waited for them would fill up with transactions that never end.</li>
+ * <li><b>Time</b>: a free Lua VM is awaited for one call deadline, resource-limits.max-execution-time
+ *     + workers.kill-grace (the acquire timeout): every running call ends by then, in time or by
+ *     the kill of its worker, so an event that waited that long finds the agent overloaded (cause
+ *     {@code overloaded}, "no free Lua VM"), or without a ready worker (cause {@code no-worker}).
+ *     A shorter wait would shed load that the proxy, whose per-call timeout is usually far
+ *     longer than a script's budget, is still waiting for. The call itself is bounded by the same
+ *     hard deadline, which starts when the call is sent, and so on a free VM. An event thus takes
+ *     at most 2 x (max-execution-time + kill-grace).</li>
  * <li>Unhandled events are allowed without a worker call; malformed ones get the failure mode.</li>
  * </ul>
  *
@@ -59,6 +69,8 @@ public final class EventDispatcher implements EventHandler, AutoCloseable {
     private final Duration resultTimeout;
     private final long maxCtxBytes;
     private final ScheduledExecutorService sweeper;
+    /** What the serving scripts hook; re-read when the pool's {@code WorkerReady} changes (a reload). */
+    private volatile LoadedHooks hooks = LoadedHooks.UNKNOWN;
 
     /** A dispatcher with the policy of safety.fail-open and a store from the configuration. */
     public EventDispatcher(AgentConfig config, WorkerPool pool) {
@@ -75,7 +87,8 @@ public final class EventDispatcher implements EventHandler, AutoCloseable {
         this.store = Objects.requireNonNull(store, "store");
         this.maxConcurrent = config.safety().maxConcurrent();
         this.permits = new Semaphore(maxConcurrent);
-        this.acquireTimeout = config.limits().maxExecutionTime();
+        // waiting for a free Lua VM: one call deadline (see the class comment)
+        this.acquireTimeout = config.limits().maxExecutionTime().plus(config.workers().killGrace());
         // the worker's own deadline fails the call first; this only guards against a lost future
         this.resultTimeout = config.limits().maxExecutionTime().plus(config.workers().killGrace()).plusSeconds(1);
         this.maxCtxBytes = config.limits().maxCtxBytes();
@@ -114,10 +127,26 @@ public final class EventDispatcher implements EventHandler, AutoCloseable {
         }
     }
 
+    /** The hooks of the serving scripts; cheap per event (a volatile read and an identity check). */
+    private LoadedHooks hooks() {
+        WorkerReady ready = pool.currentReady();
+        LoadedHooks known = hooks;
+        if (known.source() != ready) {
+            known = LoadedHooks.of(ready);
+            hooks = known;
+        }
+        return known;
+    }
+
     private AgentResponse requestHeaders(String id, AgentEvent.RequestHeaders event) {
         RequestInfo request = EventMapping.requestInfo(event);
-        store.startTransaction(id, request);
-        return call(id, HookCall.newBuilder()
+        LoadedHooks loaded = hooks();
+        if (loaded.usedAfter(Phase.PHASE_REQUEST_HEADERS, false)) {
+            store.startTransaction(id, request);
+        } else {
+            store.forget(id); // ids are not unique: nothing of an earlier transaction applies
+        }
+        return call(id, loaded, false, HookCall.newBuilder()
                 .setPhase(Phase.PHASE_REQUEST_HEADERS)
                 .setCorrelationId(id)
                 .setRequest(request)
@@ -126,14 +155,22 @@ public final class EventDispatcher implements EventHandler, AutoCloseable {
 
     private AgentResponse responseHeaders(String id, AgentEvent.ResponseHeaders event) {
         ResponseInfo response = EventMapping.responseInfo(event);
-        store.rememberResponse(id, response);
-        return call(id, HookCall.newBuilder()
+        LoadedHooks loaded = hooks();
+        boolean bodyHooked = loaded.usedAfter(Phase.PHASE_RESPONSE_HEADERS, false);
+        if (bodyHooked) {
+            store.rememberResponse(id, response);
+        }
+        HookCall call = HookCall.newBuilder()
                 .setPhase(Phase.PHASE_RESPONSE_HEADERS)
                 .setCorrelationId(id)
                 .setRequest(store.request(id))
                 .setResponse(response)
                 .setCtx(store.ctx(id))
-                .build());
+                .build();
+        if (!bodyHooked) {
+            store.forget(id); // no later call uses the transaction
+        }
+        return call(id, loaded, false, call);
     }
 
     private AgentResponse responseBody(String id, AgentEvent.ResponseBodyChunk event) {
@@ -147,9 +184,15 @@ public final class EventDispatcher implements EventHandler, AutoCloseable {
     }
 
     private AgentResponse bodyChunk(String id, Direction direction, byte[] data, int chunkIndex, boolean last) {
+        LoadedHooks loaded = hooks();
         byte[] bytes = data == null ? new byte[0] : data;
+        // after the last request chunk, only a hooked response phase can use the transaction
+        boolean done = last && direction == Direction.REQUEST && !loaded.usedAfter(Phase.PHASE_REQUEST_BODY, false);
         BodyProgress progress = store.appendBody(id, direction, bytes, last);
         if (progress.overLimit()) {
+            if (done) {
+                store.forget(id);
+            }
             return fail(id, FailureCause.BODY_LIMIT, progress.reason());
         }
         BodyChunk.Builder chunk = BodyChunk.newBuilder()
@@ -168,8 +211,10 @@ public final class EventDispatcher implements EventHandler, AutoCloseable {
                 .setCtx(store.ctx(id));
         if (direction == Direction.RESPONSE) {
             call.setResponse(store.response(id));
+        } else if (done) {
+            store.forget(id);
         }
-        return call(id, call.build());
+        return call(id, loaded, !last, call.build());
     }
 
     private AgentResponse unhandled(String id, AgentEvent.Unhandled event) {
@@ -182,8 +227,11 @@ public final class EventDispatcher implements EventHandler, AutoCloseable {
         return allow;
     }
 
-    /** Takes a permit, leases a worker, waits for its result and applies the policy. */
-    private AgentResponse call(String id, HookCall call) {
+    /**
+     * Takes a permit, leases a worker, waits for its result and applies the policy. A changed ctx
+     * is kept when {@code loaded} hooks a later phase, or this phase again when {@code moreChunks}.
+     */
+    private AgentResponse call(String id, LoadedHooks loaded, boolean moreChunks, HookCall call) {
         if (!permits.tryAcquire()) {
             return fail(id, FailureCause.OVERLOADED, "safety.max-concurrent (" + maxConcurrent + ") events in flight");
         }
@@ -195,7 +243,9 @@ public final class EventDispatcher implements EventHandler, AutoCloseable {
                             + " bytes) exceeds the maximum allowed (" + maxCtxBytes
                             + ", from 'resource-limits.max-ctx-bytes')");
                 }
-                store.updateCtx(id, result.getCtx());
+                if (loaded.usedAfter(call.getPhase(), moreChunks)) {
+                    store.updateCtx(id, result.getCtx());
+                }
             }
             DecisionPolicy.Outcome outcome = policy.apply(id, call.getPhase(), result);
             if (outcome.failure() != null) {
@@ -208,7 +258,7 @@ public final class EventDispatcher implements EventHandler, AutoCloseable {
             counters.decision(outcome.response().decision());
             return outcome.response();
         } catch (NoWorkerException e) {
-            return fail(id, FailureCause.NO_WORKER, e.getMessage());
+            return fail(id, e.failureCause(), e.getMessage());
         } catch (ExecutionException e) {
             if (e.getCause() instanceof WorkerGoneException gone) {
                 return fail(id, gone.failureCause(), gone.getMessage());

@@ -29,9 +29,12 @@ public enum FailureCause {
     WORKER_CRASHED("worker-crashed"),
     /** The supervisor killed the worker while the call was in flight (for another call's overrun, a missed heartbeat, a breach). */
     WORKER_KILLED("worker-killed"),
-    /** No worker was ready within the acquire timeout. */
+    /** No worker was ready within the acquire timeout (none started, all crashed or starting). */
     NO_WORKER("no-worker"),
-    /** safety.max-concurrent events were already being handled. */
+    /**
+     * safety.max-concurrent events were already being handled, or no Lua VM of the ready workers
+     * became free within the acquire timeout ("no free Lua VM").
+     */
     OVERLOADED("overloaded"),
     /** The proxy's event could not be decoded. */
     MALFORMED_EVENT("malformed-event"),

@@ -5,15 +5,12 @@ import io.zentinel.sentinel.lua.protocol.v1.RequestInfo;
 import io.zentinel.sentinel.lua.protocol.v1.ResponseInfo;
 import io.zentinel.sentinel.lua.supervisor.config.AgentConfig;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.List;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Consumer;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,18 +19,23 @@ import org.slf4j.LoggerFactory;
  * Per-transaction state, keyed by correlation id and shared by all proxy connections (agent
  * protocol v2, §4: the events of one transaction may arrive on different connections).
  *
- * <p>Keeps the request of RequestHeaders (so that response-phase calls can be routed by path and
+ * <p>Keeps the request of RequestHeaders (so that later-phase calls can be routed by path and
  * method), the response of ResponseHeaders (for response-body calls), the {@code sentinel.ctx}
- * the worker returned, and the body bytes buffered per direction until the last chunk.
+ * the worker returned, and the body bytes buffered per direction until the last chunk. What is
+ * worth keeping is the {@link EventDispatcher}'s call: it stores state only when a hook of a
+ * later phase is loaded, and forgets the transaction when no later call can use it.
  *
- * <p>Bounded three ways: an entry expires after {@code idleTimeout} without events
- * ({@link #sweep()}, run periodically); at most {@code maxEntries} entries (when full, expired
- * ones are swept and then the least recently used tenth is evicted); a body buffer holds at most
- * scripts.max-body-bytes, and all buffers together at most {@code maxBufferedBytes}. A body over
- * either cap is dropped and reported as {@link BodyProgress#overLimit()}; the rest of that body
- * is refused too, until its last chunk.
+ * <p>Bounded three ways: an entry expires after {@code idleTimeout} without events (a read finds
+ * it gone; {@link #sweep()}, run periodically, frees it); at most {@code maxEntries} entries
+ * (when full, expired ones are swept and then the least recently used tenth is evicted); a body
+ * buffer holds at most scripts.max-body-bytes, and all buffers together at most
+ * {@code maxBufferedBytes}. A body over either cap is dropped and reported as
+ * {@link BodyProgress#overLimit()}; the rest of that body is refused too, until its last chunk.
  *
- * <p>Thread-safe: every change of an entry happens inside {@link ConcurrentHashMap#compute}.
+ * <p>Thread-safe: one lock guards an access-ordered {@link LinkedHashMap}, whose head is the least
+ * recently used entry and, since each use stamps the clock under the lock, also the longest idle.
+ * Expiry and eviction therefore take entries from the head: they cost what they remove, with no
+ * scan or sort of the whole store. Nothing blocks under the lock.
  */
 public final class TransactionStore {
     public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofMinutes(5);
@@ -54,11 +56,12 @@ public final class TransactionStore {
     public record BodyProgress(boolean overLimit, long size, ByteString body, String reason) {
     }
 
+    /** Guarded by the store's lock. */
     private static final class Transaction {
-        volatile RequestInfo request = RequestInfo.getDefaultInstance();
-        volatile ResponseInfo response = ResponseInfo.getDefaultInstance();
-        volatile ByteString ctx = ByteString.EMPTY;
-        volatile long touchedNanos;
+        RequestInfo request = RequestInfo.getDefaultInstance();
+        ResponseInfo response = ResponseInfo.getDefaultInstance();
+        ByteString ctx = ByteString.EMPTY;
+        long touchedNanos;
         final ByteString[] bodies = {ByteString.EMPTY, ByteString.EMPTY};
         final boolean[] overflowed = new boolean[2];
 
@@ -76,8 +79,11 @@ public final class TransactionStore {
     private final long idleNanos;
     private final int maxEntries;
     private final LongSupplier clock;
-    private final Map<String, Transaction> transactions = new ConcurrentHashMap<>();
-    private final AtomicLong buffered = new AtomicLong();
+    private final ReentrantLock lock = new ReentrantLock();
+    /** Access order: least recently used first. Guarded by {@link #lock}. */
+    private final LinkedHashMap<String, Transaction> transactions = new LinkedHashMap<>(64, 0.75f, true);
+    /** Body bytes buffered over all transactions. Guarded by {@link #lock}. */
+    private long buffered;
     private final AtomicLong evictions = new AtomicLong();
 
     /**
@@ -120,44 +126,69 @@ public final class TransactionStore {
      * id before (ids are not unique) is dropped, ctx included.
      */
     public void startTransaction(String id, RequestInfo request) {
-        makeRoom(id);
-        long now = clock.getAsLong();
-        transactions.compute(id, (key, old) -> {
-            if (old != null) {
-                buffered.addAndGet(-old.buffered());
-            }
-            Transaction t = new Transaction(now);
+        lock.lock();
+        try {
+            drop(transactions.remove(id));
+            makeRoom();
+            Transaction t = new Transaction(clock.getAsLong());
             t.request = request;
-            return t;
-        });
+            transactions.put(id, t);
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** ResponseHeaders: remembers the response for the response-body phase. */
     public void rememberResponse(String id, ResponseInfo response) {
-        update(id, t -> t.response = response);
+        lock.lock();
+        try {
+            getOrCreate(id).response = response;
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** The request of the transaction, or an empty one when unknown (expired, or never seen here). */
     public RequestInfo request(String id) {
-        Transaction t = touch(id);
-        return t == null ? RequestInfo.getDefaultInstance() : t.request;
+        lock.lock();
+        try {
+            Transaction t = get(id);
+            return t == null ? RequestInfo.getDefaultInstance() : t.request;
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** The response of the transaction, or an empty one when unknown. */
     public ResponseInfo response(String id) {
-        Transaction t = touch(id);
-        return t == null ? ResponseInfo.getDefaultInstance() : t.response;
+        lock.lock();
+        try {
+            Transaction t = get(id);
+            return t == null ? ResponseInfo.getDefaultInstance() : t.response;
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** The transaction's {@code sentinel.ctx} (JSON), empty when none was set. */
     public ByteString ctx(String id) {
-        Transaction t = touch(id);
-        return t == null ? ByteString.EMPTY : t.ctx;
+        lock.lock();
+        try {
+            Transaction t = get(id);
+            return t == null ? ByteString.EMPTY : t.ctx;
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** Keeps the ctx a worker returned with {@code ctx_changed}. */
     public void updateCtx(String id, ByteString ctx) {
-        update(id, t -> t.ctx = ctx);
+        lock.lock();
+        try {
+            getOrCreate(id).ctx = ctx;
+        } finally {
+            lock.unlock();
+        }
     }
 
     /**
@@ -167,13 +198,11 @@ public final class TransactionStore {
      *         buffers together) would exceed its cap, in which case the buffer is dropped
      */
     public BodyProgress appendBody(String id, Direction direction, byte[] data, boolean last) {
-        makeRoom(id);
-        long now = clock.getAsLong();
+        ByteString chunk = ByteString.copyFrom(data);
         int d = direction.ordinal();
-        BodyProgress[] progress = new BodyProgress[1];
-        transactions.compute(id, (key, existing) -> {
-            Transaction t = existing != null ? existing : new Transaction(now);
-            t.touchedNanos = now;
+        lock.lock();
+        try {
+            Transaction t = getOrCreate(id);
             ByteString before = t.bodies[d];
             long size = (long) before.size() + data.length;
             String reason = null;
@@ -182,57 +211,53 @@ public final class TransactionStore {
             } else if (size > maxBodyBytes) {
                 reason = direction.name().toLowerCase(Locale.ROOT) + " body (" + size + " bytes) exceeds the maximum allowed ("
                         + maxBodyBytes + ", from 'scripts.max-body-bytes')";
-            } else if (buffered.get() + data.length > maxBufferedBytes) {
-                reason = "buffered bodies (" + (buffered.get() + data.length) + " bytes) exceed the maximum allowed ("
+            } else if (buffered + data.length > maxBufferedBytes) {
+                reason = "buffered bodies (" + (buffered + data.length) + " bytes) exceed the maximum allowed ("
                         + maxBufferedBytes + ", scripts.max-body-bytes x safety.max-concurrent)";
             }
             if (reason != null) {
-                buffered.addAndGet(-before.size());
+                buffered -= before.size();
                 t.bodies[d] = ByteString.EMPTY;
                 t.overflowed[d] = !last;
-                progress[0] = new BodyProgress(true, size, ByteString.EMPTY, reason);
-                return t;
+                return new BodyProgress(true, size, ByteString.EMPTY, reason);
             }
-            ByteString body = before.concat(ByteString.copyFrom(data));
+            ByteString body = before.concat(chunk);
             if (last) {
-                buffered.addAndGet(-before.size());
+                buffered -= before.size();
                 t.bodies[d] = ByteString.EMPTY;
-                progress[0] = new BodyProgress(false, size, body, null);
-            } else {
-                buffered.addAndGet(data.length);
-                t.bodies[d] = body;
-                progress[0] = new BodyProgress(false, size, ByteString.EMPTY, null);
+                return new BodyProgress(false, size, body, null);
             }
-            return t;
-        });
-        return progress[0];
+            buffered += data.length;
+            t.bodies[d] = body;
+            return new BodyProgress(false, size, ByteString.EMPTY, null);
+        } finally {
+            lock.unlock();
+        }
     }
 
-    /** Drops the transaction (its last event was handled). */
+    /** Drops the transaction (its last event was handled, or nothing later would use it). */
     public void forget(String id) {
-        transactions.computeIfPresent(id, (key, t) -> {
-            buffered.addAndGet(-t.buffered());
-            return null;
-        });
+        lock.lock();
+        try {
+            if (!transactions.isEmpty()) {
+                drop(transactions.remove(id));
+            }
+        } finally {
+            lock.unlock();
+        }
     }
 
-    /** Removes entries idle for longer than the idle timeout; returns how many. */
+    /**
+     * Removes entries idle for longer than the idle timeout; returns how many. Walks from the
+     * least recently used entry and stops at the first live one, so it costs only what it removes.
+     */
     public int sweep() {
-        long now = clock.getAsLong();
-        int removed = 0;
-        for (String id : List.copyOf(transactions.keySet())) {
-            boolean[] expired = new boolean[1];
-            transactions.computeIfPresent(id, (key, t) -> {
-                if (now - t.touchedNanos >= idleNanos) {
-                    buffered.addAndGet(-t.buffered());
-                    expired[0] = true;
-                    return null;
-                }
-                return t;
-            });
-            if (expired[0]) {
-                removed++;
-            }
+        int removed;
+        lock.lock();
+        try {
+            removed = sweepExpired(clock.getAsLong());
+        } finally {
+            lock.unlock();
         }
         if (removed > 0) {
             LOG.debug("transactions - {} expired after {} idle", removed, Duration.ofNanos(idleNanos));
@@ -240,50 +265,93 @@ public final class TransactionStore {
         return removed;
     }
 
-    /** Number of transactions kept. */
+    /** Number of transactions kept (expired ones not yet swept included). */
     public int size() {
-        return transactions.size();
+        lock.lock();
+        try {
+            return transactions.size();
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** Body bytes buffered over all transactions. */
     public long bufferedBytes() {
-        return buffered.get();
+        lock.lock();
+        try {
+            return buffered;
+        } finally {
+            lock.unlock();
+        }
     }
 
-    private Transaction touch(String id) {
+    /** Transactions evicted because the store was full (not counting expiry). */
+    public long evictions() {
+        return evictions.get();
+    }
+
+    // ------------------------------------------------------------------ under lock
+
+    /** The live entry, now the most recently used; an expired one is dropped and not returned. */
+    private Transaction get(String id) {
         Transaction t = transactions.get(id);
-        if (t != null) {
-            t.touchedNanos = clock.getAsLong();
+        if (t == null) {
+            return null;
+        }
+        long now = clock.getAsLong();
+        if (now - t.touchedNanos >= idleNanos) {
+            drop(transactions.remove(id));
+            return null;
+        }
+        t.touchedNanos = now;
+        return t;
+    }
+
+    private Transaction getOrCreate(String id) {
+        Transaction t = get(id);
+        if (t == null) {
+            makeRoom();
+            t = new Transaction(clock.getAsLong());
+            transactions.put(id, t);
         }
         return t;
     }
 
-    private void update(String id, Consumer<Transaction> change) {
-        makeRoom(id);
-        long now = clock.getAsLong();
-        transactions.compute(id, (key, existing) -> {
-            Transaction t = existing != null ? existing : new Transaction(now);
-            t.touchedNanos = now;
-            change.accept(t);
-            return t;
-        });
+    private void drop(Transaction t) {
+        if (t != null) {
+            buffered -= t.buffered();
+        }
     }
 
-    /** Before adding {@code id}: when full, sweep; still full, evict the least recently used tenth. */
-    private void makeRoom(String id) {
-        if (transactions.size() < maxEntries || transactions.containsKey(id)) {
-            return;
+    private int sweepExpired(long now) {
+        int removed = 0;
+        Iterator<Transaction> lru = transactions.values().iterator();
+        while (lru.hasNext()) {
+            Transaction t = lru.next();
+            if (now - t.touchedNanos < idleNanos) {
+                break; // every later entry was used more recently
+            }
+            drop(t);
+            lru.remove();
+            removed++;
         }
-        sweep();
+        return removed;
+    }
+
+    /** Before adding an entry: when full, sweep; still full, evict the least recently used tenth. */
+    private void makeRoom() {
         if (transactions.size() < maxEntries) {
             return;
         }
-        List<Map.Entry<String, Long>> byAge = new ArrayList<>();
-        transactions.forEach((key, t) -> byAge.add(Map.entry(key, t.touchedNanos)));
-        byAge.sort(Comparator.comparingLong(e -> e.getValue()));
+        sweepExpired(clock.getAsLong());
+        if (transactions.size() < maxEntries) {
+            return;
+        }
         int evict = Math.max(1, maxEntries / 10);
-        for (int i = 0; i < evict && i < byAge.size(); i++) {
-            forget(byAge.get(i).getKey());
+        Iterator<Transaction> lru = transactions.values().iterator();
+        for (int i = 0; i < evict && lru.hasNext(); i++) {
+            drop(lru.next());
+            lru.remove();
         }
         long total = evictions.addAndGet(evict);
         if (total == evict) {
@@ -292,10 +360,5 @@ public final class TransactionStore {
         } else {
             LOG.debug("transactions - full, evicted {} ({} so far)", evict, total);
         }
-    }
-
-    /** Transactions evicted because the store was full (not counting expiry). */
-    public long evictions() {
-        return evictions.get();
     }
 }

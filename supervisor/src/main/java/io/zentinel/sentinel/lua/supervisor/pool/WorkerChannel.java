@@ -12,9 +12,12 @@ import java.util.concurrent.CompletableFuture;
  * fake in tests.
  *
  * <p>Calls are made under a <em>reservation</em>: {@link #tryReserve()} takes one (only a
- * {@link WorkerState#READY} worker grants it), {@link #release()} returns it. A retiring worker
- * sends {@code Shutdown} only once every reservation is returned, so a leased call is never cut
- * off by a retirement. All methods are thread-safe and do not block.
+ * {@link WorkerState#READY} worker grants it, and at most {@link #capacity()} at a time),
+ * {@link #release()} returns it. One reservation is one Lua VM: a worker never holds more calls
+ * than it has VMs, so a call never waits in the worker's queue and its hard deadline measures its
+ * own execution. A retiring worker sends {@code Shutdown} only once every reservation is
+ * returned, so a leased call is never cut off by a retirement. All methods are thread-safe and
+ * do not block.
  */
 public interface WorkerChannel {
 
@@ -36,16 +39,26 @@ public interface WorkerChannel {
      */
     CompletableFuture<WorkerReady> start(WorkerInit init);
 
-    /** Takes a reservation for one call; {@code false} unless the worker is READY. */
+    /**
+     * The worker's Lua VMs ({@code WorkerInit.vm_count}, from workers.vms-per-worker): how many
+     * calls it runs at once, and how many reservations it grants. 0 before {@link #start}.
+     */
+    int capacity();
+
+    /**
+     * Takes a reservation for one call; {@code false} unless the worker is READY and fewer than
+     * {@link #capacity()} reservations are held.
+     */
     boolean tryReserve();
 
     /** Returns a reservation taken with {@link #tryReserve()}. */
     void release();
 
     /**
-     * Sends a call (its {@code call_id} is replaced by the worker's own). The future always
-     * completes: with the result, or exceptionally with a {@link WorkerGoneException} when the
-     * worker exits or overruns the call's hard deadline (it is then killed).
+     * Sends a call (its {@code call_id} is replaced by the worker's own); one call per
+     * reservation. The future always completes: with the result, or exceptionally with a
+     * {@link WorkerGoneException} when the worker exits or overruns the call's hard deadline (it
+     * is then killed).
      */
     CompletableFuture<HookResult> call(HookCall call);
 

@@ -44,11 +44,18 @@ import org.slf4j.LoggerFactory;
  * {@code Process.onExit()} (for a real process, a thread of {@code ForkJoinPool.commonPool()}),
  * so their dependents must not block.
  *
+ * <p>Capacity: the worker runs {@code WorkerInit.vm_count} Lua VMs; {@link #tryReserve()} grants
+ * at most that many reservations and {@link #call} refuses a call beyond it, so the worker never
+ * queues a call behind a busy VM. The hard deadline is armed when the call is written, which is
+ * therefore when it can start executing: time spent waiting for a free VM is spent in
+ * {@link WorkerPool#acquire}, not against the deadline.
+ *
  * <p>Killing: a call that overruns {@code resource-limits.max-execution-time +
  * workers.kill-grace} kills the worker with {@code destroyForcibly()}: a script stuck inside Java
- * code cannot be stopped any other way. Retiring is graceful first: {@code Shutdown} once the
- * reservations are returned, {@code destroy()} (SIGTERM) when the process has not exited a grace
- * later, {@code destroyForcibly()} a grace after that.
+ * code cannot be stopped any other way. A kill is logged (and signalled) once, however many calls
+ * overran. Retiring is graceful first: {@code Shutdown} once the reservations are returned,
+ * {@code destroy()} (SIGTERM) when the process has not exited a grace later,
+ * {@code destroyForcibly()} a grace after that.
  */
 public final class WorkerHandle implements WorkerChannel {
     /** Every pipe message is one frame of at most this size. */
@@ -56,7 +63,7 @@ public final class WorkerHandle implements WorkerChannel {
     /** Heartbeats a worker may leave unanswered; at the next tick it is killed. */
     public static final int MAX_MISSED_HEARTBEATS = 3;
 
-    private static final Logger LOG = LoggerFactory.getLogger(WorkerHandle.class);
+    private final Logger log;
 
     private final int id;
     private final String name;
@@ -79,6 +86,7 @@ public final class WorkerHandle implements WorkerChannel {
     // guarded by lock
     private WorkerState state = WorkerState.STARTING;
     private int reserved;
+    private boolean forceKilled;
     private boolean started;
     private boolean retireRequested;
     private boolean shutdownSent;
@@ -89,6 +97,8 @@ public final class WorkerHandle implements WorkerChannel {
     private ScheduledFuture<?> retireTimer;
 
     private volatile WorkerState publishedState = WorkerState.STARTING;
+    /** Lua VMs, from the init frame; written once under lock in {@link #start}. */
+    private volatile int capacity;
     private volatile boolean exited;
     private volatile long startNanos;
     private final AtomicLong heartbeatsSent = new AtomicLong();
@@ -109,6 +119,14 @@ public final class WorkerHandle implements WorkerChannel {
 
     WorkerHandle(int id, Process process, Duration startTimeout, Duration maxExecutionTime,
                  Duration killGrace, Duration heartbeatInterval, ScheduledExecutorService timer) {
+        this(id, process, startTimeout, maxExecutionTime, killGrace, heartbeatInterval, timer,
+                LoggerFactory.getLogger(WorkerHandle.class));
+    }
+
+    /** @param log where the handle logs (a capturing logger in tests) */
+    WorkerHandle(int id, Process process, Duration startTimeout, Duration maxExecutionTime,
+                 Duration killGrace, Duration heartbeatInterval, ScheduledExecutorService timer, Logger log) {
+        this.log = Objects.requireNonNull(log, "log");
         this.id = id;
         this.name = "worker-" + id;
         this.process = Objects.requireNonNull(process, "process");
@@ -156,6 +174,11 @@ public final class WorkerHandle implements WorkerChannel {
     }
 
     @Override
+    public int capacity() {
+        return capacity;
+    }
+
+    @Override
     public long executions() {
         return executions.get();
     }
@@ -180,6 +203,7 @@ public final class WorkerHandle implements WorkerChannel {
                 throw new IllegalStateException(name + " - already started");
             }
             started = true;
+            capacity = init.getVmCount();
             startNanos = System.nanoTime();
             if (!exited) {
                 startTimer = timer.schedule(this::startTimedOut, startTimeout.toNanos(), TimeUnit.NANOSECONDS);
@@ -189,7 +213,7 @@ public final class WorkerHandle implements WorkerChannel {
         }
         Thread reader = Thread.ofPlatform().daemon().name(name + "-stdout").unstarted(this::readLoop);
         reader.setUncaughtExceptionHandler((t, e) -> {
-            LOG.error("{} - stdout reader failed, killing the worker", name, e);
+            log.error("{} - stdout reader failed, killing the worker", name, e);
             kill("stdout reader failed: " + e);
         });
         reader.start();
@@ -214,7 +238,7 @@ public final class WorkerHandle implements WorkerChannel {
     public boolean tryReserve() {
         lock.lock();
         try {
-            if (state != WorkerState.READY || killReason != null) {
+            if (state != WorkerState.READY || killReason != null || reserved >= capacity) {
                 return false;
             }
             reserved++;
@@ -249,9 +273,19 @@ public final class WorkerHandle implements WorkerChannel {
         }
         long callId = callIds.incrementAndGet();
         CompletableFuture<HookResult> future = new CompletableFuture<>();
-        ScheduledFuture<?> deadline = timer.schedule(() -> overrun(callId),
-                callDeadline().toNanos(), TimeUnit.NANOSECONDS);
-        pending.put(callId, new Pending(future, deadline));
+        lock.lock();
+        try {
+            // pending <= reservations <= capacity for callers that reserve; anything else is a bug
+            if (pending.size() >= capacity) {
+                throw new IllegalStateException(name + " - a call beyond its " + capacity
+                        + " Lua VMs would queue in the worker (one call per reservation)");
+            }
+            ScheduledFuture<?> deadline = timer.schedule(() -> overrun(callId),
+                    callDeadline().toNanos(), TimeUnit.NANOSECONDS);
+            pending.put(callId, new Pending(future, deadline));
+        } finally {
+            lock.unlock();
+        }
         if (exited) {
             // the exit handler may have drained `pending` before the put above
             failPending(callId, gone());
@@ -320,7 +354,7 @@ public final class WorkerHandle implements WorkerChannel {
             }
         } catch (IOException e) {
             if (!exited) {
-                LOG.warn("{} - unreadable frame on stdout ({}), killing it", name, e.getMessage());
+                log.warn("{} - unreadable frame on stdout ({}), killing it", name, e.getMessage());
                 kill("protocol error on stdout: " + e.getMessage());
             }
             return;
@@ -335,7 +369,7 @@ public final class WorkerHandle implements WorkerChannel {
                 HookResult result = message.getResult();
                 Pending p = pending.remove(result.getCallId());
                 if (p == null) {
-                    LOG.debug("{} - result for unknown call {} dropped", name, result.getCallId());
+                    log.debug("{} - result for unknown call {} dropped", name, result.getCallId());
                     return;
                 }
                 p.deadline.cancel(false);
@@ -345,7 +379,7 @@ public final class WorkerHandle implements WorkerChannel {
             case HEARTBEAT -> heartbeatsAnswered.accumulateAndGet(
                     Math.min(message.getHeartbeat().getSequence(), heartbeatsSent.get()), Math::max);
             case READY -> onReady(message.getReady());
-            case KIND_NOT_SET -> LOG.debug("{} - message of unknown kind ignored", name);
+            case KIND_NOT_SET -> log.debug("{} - message of unknown kind ignored", name);
         }
     }
 
@@ -363,7 +397,7 @@ public final class WorkerHandle implements WorkerChannel {
         } finally {
             lock.unlock();
         }
-        LOG.info("{} - ready (pid {}, {} scripts, {} problems, {} ms)", name, pid(), message.getScriptsCount(),
+        log.info("{} - ready (pid {}, {} scripts, {} problems, {} ms)", name, pid(), message.getScriptsCount(),
                 message.getProblemsCount(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos));
         ready.complete(message);
     }
@@ -391,7 +425,7 @@ public final class WorkerHandle implements WorkerChannel {
             try {
                 stdin.write(frame);
             } catch (IOException e) {
-                LOG.debug("{} - {} frame not written: {}", name, message.getKindCase(), e.getMessage());
+                log.debug("{} - {} frame not written: {}", name, message.getKindCase(), e.getMessage());
             }
         });
     }
@@ -419,7 +453,7 @@ public final class WorkerHandle implements WorkerChannel {
         } finally {
             lock.unlock();
         }
-        LOG.info("{} - retiring: {}", name, reason);
+        log.info("{} - retiring: {}", name, reason);
         sendShutdown(shutdownReason);
     }
 
@@ -455,7 +489,7 @@ public final class WorkerHandle implements WorkerChannel {
         } finally {
             lock.unlock();
         }
-        LOG.warn("{} - {} reservations still held {} after retiring, sending Shutdown anyway", name, held,
+        log.warn("{} - {} reservations still held {} after retiring, sending Shutdown anyway", name, held,
                 callDeadline().plus(killGrace));
         sendShutdown(shutdownReason);
     }
@@ -473,7 +507,7 @@ public final class WorkerHandle implements WorkerChannel {
         } finally {
             lock.unlock();
         }
-        LOG.warn("{} - did not exit after retiring, sending SIGTERM", name);
+        log.warn("{} - did not exit after retiring, sending SIGTERM", name);
         process.destroy();
         timer.schedule(this::sigtermOverdue, killGrace.toNanos(), TimeUnit.NANOSECONDS);
     }
@@ -482,14 +516,15 @@ public final class WorkerHandle implements WorkerChannel {
     private void sigtermOverdue() {
         lock.lock();
         try {
-            if (exited) {
+            if (exited || forceKilled) {
                 return;
             }
+            forceKilled = true;
             killReason = "did not stop within " + killGrace + " of SIGTERM, SIGKILL";
         } finally {
             lock.unlock();
         }
-        LOG.warn("{} - still alive {} after SIGTERM, force-killing it", name, killGrace);
+        log.warn("{} - still alive {} after SIGTERM, force-killing it", name, killGrace);
         process.destroyForcibly();
     }
 
@@ -508,20 +543,22 @@ public final class WorkerHandle implements WorkerChannel {
         }, killGrace.toNanos(), TimeUnit.NANOSECONDS);
     }
 
+    /** Logs and sends SIGKILL once; later kills (e.g. every other overrunning call) are no-ops. */
     @Override
     public void kill(String reason) {
         lock.lock();
         try {
-            if (exited) {
+            if (exited || forceKilled) {
                 return;
             }
+            forceKilled = true;
             if (killReason == null) {
                 killReason = reason;
             }
         } finally {
             lock.unlock();
         }
-        LOG.warn("{} - killing (pid {}): {}", name, pid(), reason);
+        log.warn("{} - killing (pid {}): {}", name, pid(), reason);
         process.destroyForcibly();
     }
 
@@ -546,13 +583,13 @@ public final class WorkerHandle implements WorkerChannel {
             lock.unlock();
         }
         if (status.killed()) {
-            LOG.warn("{} - {}", name, status.describe());
+            log.warn("{} - {}", name, status.describe());
         } else if (status.retired() && status.exitValue() == 0) {
-            LOG.info("{} - retired after {} executions", name, executions.get());
+            log.info("{} - retired after {} executions", name, executions.get());
         } else if (status.exitValue() == 0) {
-            LOG.warn("{} - exited unexpectedly: {}", name, status.describe());
+            log.warn("{} - exited unexpectedly: {}", name, status.describe());
         } else {
-            LOG.warn("{} - crashed: {}", name, status.describe());
+            log.warn("{} - crashed: {}", name, status.describe());
         }
         WorkerGoneException gone = new WorkerGoneException(
                 status.killed() ? FailureCause.WORKER_KILLED : FailureCause.WORKER_CRASHED,
@@ -564,7 +601,7 @@ public final class WorkerHandle implements WorkerChannel {
         try {
             stdin.close();
         } catch (IOException e) {
-            LOG.debug("{} - closing stdin: {}", name, e.getMessage());
+            log.debug("{} - closing stdin: {}", name, e.getMessage());
         }
         exit.complete(status);
     }

@@ -6,6 +6,7 @@ import io.zentinel.sentinel.lua.protocol.v1.WorkerReady;
 import io.zentinel.sentinel.lua.supervisor.config.AgentConfig;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashSet;
@@ -35,8 +36,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Lifecycle, after HikariCP:
  * <ul>
- * <li><b>Leasing</b>: {@link #acquire(Duration)} waits up to its timeout for a ready worker and
- *     returns an {@link WorkerLease}; without one it fails fast with {@link NoWorkerException}.</li>
+ * <li><b>Leasing</b>: {@link #acquire(Duration)} reserves a free Lua VM of the least-loaded ready
+ *     worker and returns a {@link WorkerLease}; a worker never takes more calls than it has VMs
+ *     (workers.vms-per-worker). When every VM is busy it waits in line: a VM that frees up goes
+ *     to the longest waiting acquire, on the thread that freed it. After its timeout it fails
+ *     fast with {@link NoWorkerException}.</li>
  * <li><b>Replacement</b>: a worker that dies unplanned is replaced at once. Deaths within
  *     {@link Tuning#earlyDeathWindow()} of launching count as a crash loop: each delays the next
  *     launch, from {@link Tuning#initialBackoff()} doubling up to {@link Tuning#maxBackoff()}; the
@@ -160,7 +164,8 @@ public final class WorkerPool implements AutoCloseable {
     private final AtomicInteger rotation = new AtomicInteger();
     private final ReentrantLock reloadLock = new ReentrantLock();
     private final ReentrantLock lock = new ReentrantLock();
-    private final Condition changed = lock.newCondition();
+    /** Acquires waiting for a free VM, longest waiting first. Guarded by lock. */
+    private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
 
     // guarded by lock
     private Generation current;
@@ -169,6 +174,8 @@ public final class WorkerPool implements AutoCloseable {
     private boolean closed;
     private final RestartBackoff backoff;
     private ScheduledFuture<?> housekeeper;
+    /** The {@code WorkerReady} of the serving generation; written under lock with {@link #current}. */
+    private volatile WorkerReady currentReady;
 
     /** A pool of workers made by {@code factory}, with the default {@link Tuning}. */
     public WorkerPool(AgentConfig config, WorkerFactory factory) {
@@ -233,6 +240,7 @@ public final class WorkerPool implements AutoCloseable {
                 serving = true;
                 generation.phase = Phase.CURRENT;
                 current = generation;
+                currentReady = first;
                 for (Slot slot : generation.slots) {
                     if (slot.active == null && !slot.busy()) {
                         slot.restarts++;
@@ -241,7 +249,7 @@ public final class WorkerPool implements AutoCloseable {
                 }
                 long interval = tuning.housekeepingInterval().toNanos();
                 housekeeper = timer.scheduleAtFixedRate(this::housekeep, interval, interval, TimeUnit.NANOSECONDS);
-                changed.signalAll();
+                serveWaiters();
             }
         } finally {
             lock.unlock();
@@ -309,13 +317,15 @@ public final class WorkerPool implements AutoCloseable {
                     old = current;
                     generation.phase = Phase.CURRENT;
                     current = generation;
+                    currentReady = started.stream().map(Started::ready).filter(Objects::nonNull)
+                            .findFirst().orElseThrow();
                     for (Slot slot : generation.slots) {
                         if (slot.active == null && !slot.busy()) {
                             scheduleLaunch(slot, Duration.ZERO);
                         }
                     }
                     stopped = retireGeneration(old);
-                    changed.signalAll();
+                    serveWaiters();
                 }
             } finally {
                 lock.unlock();
@@ -508,7 +518,7 @@ public final class WorkerPool implements AutoCloseable {
                 if (replaced != null) {
                     replaced.retiredByPool = true;
                 }
-                changed.signalAll();
+                serveWaiters();
             } else if (!member.exited) {
                 member.retiredByPool = true;
             }
@@ -538,7 +548,7 @@ public final class WorkerPool implements AutoCloseable {
             if (wasPending) {
                 slot.pending = null;
             }
-            changed.signalAll();
+            serveWaiters();
             if (member.retiredByPool || closed || slot.generation.phase != Phase.CURRENT
                     || !(wasActive || wasPending)) {
                 return;
@@ -569,63 +579,150 @@ public final class WorkerPool implements AutoCloseable {
     // ------------------------------------------------------------------ leasing
 
     /**
-     * Leases the least-loaded ready worker, waiting up to {@code timeout} while none is ready.
+     * Leases a free Lua VM of the least-loaded ready worker, waiting up to {@code timeout} while
+     * no worker is ready or every VM is busy. Waiting acquires are served first come, first
+     * served: a VM freed by a lease is handed straight to the longest waiting one.
      *
-     * @throws NoWorkerException when none got ready in time, or the pool is closed
+     * @throws NoWorkerException when the pool is closed; when no worker got ready in time (cause
+     *                           {@code no-worker}); or when workers were ready but no VM became
+     *                           free in time (cause {@code overloaded}, "no free Lua VM")
      */
     public WorkerLease acquire(Duration timeout) throws NoWorkerException {
         long deadline = System.nanoTime() + timeout.toNanos();
         lock.lock();
         try {
-            while (true) {
-                if (closed) {
-                    throw new NoWorkerException("worker pool is closed");
-                }
-                if (current != null) {
-                    Member member = reserveLeastLoaded(current);
-                    if (member != null) {
-                        return new WorkerLease(member.channel, channel -> released(member));
-                    }
-                }
-                long remaining = deadline - System.nanoTime();
-                if (remaining <= 0) {
-                    throw new NoWorkerException(noWorkerMessage(timeout));
-                }
-                changed.awaitNanos(remaining);
+            if (closed) {
+                throw new NoWorkerException("worker pool is closed");
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new NoWorkerException("interrupted while waiting for a worker");
+            if (waiters.isEmpty() && current != null) {
+                Member member = reserveLeastLoaded(current);
+                if (member != null) {
+                    return lease(member);
+                }
+            }
+            Waiter waiter = new Waiter(lock.newCondition());
+            waiters.addLast(waiter);
+            try {
+                serveWaiters();
+                while (waiter.member == null) {
+                    if (closed) {
+                        throw new NoWorkerException("worker pool is closed");
+                    }
+                    long remaining = deadline - System.nanoTime();
+                    if (remaining <= 0) {
+                        throw noWorker(timeout);
+                    }
+                    waiter.served.awaitNanos(remaining);
+                }
+                return lease(waiter.member);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                if (waiter.member != null) {
+                    return lease(waiter.member); // served meanwhile: the caller sees the interrupt later
+                }
+                throw new NoWorkerException("interrupted while waiting for a worker");
+            } finally {
+                if (waiter.member == null) {
+                    waiters.remove(waiter);
+                }
+            }
         } finally {
             lock.unlock();
         }
     }
 
-    /** Under lock. Ties go round-robin, so idle workers share the load. */
+    /** An {@link #acquire} waiting for a free VM; {@code member} is set when it was served. Guarded by lock. */
+    private static final class Waiter {
+        final Condition served;
+        Member member;
+
+        Waiter(Condition served) {
+            this.served = served;
+        }
+    }
+
+    /** Under lock: the caller holds a reservation on {@code member}. */
+    private WorkerLease lease(Member member) {
+        return new WorkerLease(member.channel, channel -> released(member));
+    }
+
+    /**
+     * Under lock: hands free VMs to waiting acquires, longest waiting first; wakes them all when
+     * the pool is closed. Called whenever a VM may have become free or the workers changed.
+     */
+    private void serveWaiters() {
+        if (closed) {
+            waiters.forEach(w -> w.served.signal());
+            return;
+        }
+        while (!waiters.isEmpty() && current != null) {
+            Member member = reserveLeastLoaded(current);
+            if (member == null) {
+                return;
+            }
+            Waiter waiter = waiters.pollFirst();
+            waiter.member = member;
+            waiter.served.signal();
+        }
+    }
+
+    /**
+     * Under lock; runs per event, so it allocates nothing. One scan for the ready worker with the
+     * fewest calls among those with a free VM; ties go round-robin (the scan starts one slot
+     * further each time), so idle workers share the load.
+     */
     private Member reserveLeastLoaded(Generation generation) {
-        int n = generation.slots.length;
+        Slot[] slots = generation.slots;
+        int n = slots.length;
         int offset = Math.floorMod(rotation.getAndIncrement(), n);
-        List<Member> candidates = new ArrayList<>(n);
-        List<Integer> loads = new ArrayList<>(n);
+        Member best = null;
+        int bestLoad = Integer.MAX_VALUE;
         for (int i = 0; i < n; i++) {
-            Member member = generation.slots[(offset + i) % n].active;
-            if (member != null && !member.retiredByPool && member.channel.state() == WorkerState.READY) {
-                candidates.add(member);
-                loads.add(member.channel.inFlight());
+            Member member = slots[(offset + i) % n].active;
+            if (serving(member)) {
+                int load = member.channel.inFlight();
+                if (load < member.channel.capacity() && load < bestLoad) {
+                    best = member;
+                    bestLoad = load;
+                }
             }
         }
-        List<Integer> order = new ArrayList<>();
-        for (int i = 0; i < candidates.size(); i++) {
-            order.add(i);
+        if (best == null || best.channel.tryReserve()) {
+            return best;
         }
-        order.sort(Comparator.comparingInt(loads::get));
-        for (int i : order) {
-            Member member = candidates.get(i);
-            if (member.channel.tryReserve()) {
+        // lost a race with a kill or a retirement of that worker: any other free VM will do
+        for (int i = 0; i < n; i++) {
+            Member member = slots[(offset + i) % n].active;
+            if (member != best && serving(member) && member.channel.tryReserve()) {
                 return member;
             }
         }
         return null;
+    }
+
+    /** Under lock: the member serves calls of its generation. */
+    private static boolean serving(Member member) {
+        return member != null && !member.retiredByPool && member.channel.state() == WorkerState.READY;
+    }
+
+    /** Under lock: why {@link #acquire} found nothing within {@code timeout}. */
+    private NoWorkerException noWorker(Duration timeout) {
+        int ready = 0;
+        int busy = 0;
+        int vms = 0;
+        for (Slot slot : current == null ? new Slot[0] : current.slots) {
+            if (serving(slot.active)) {
+                ready++;
+                busy += slot.active.channel.inFlight();
+                vms += slot.active.channel.capacity();
+            }
+        }
+        if (ready == 0) {
+            return new NoWorkerException(noWorkerMessage(timeout));
+        }
+        return new NoWorkerException(FailureCause.OVERLOADED, "no free Lua VM within " + timeout + " ("
+                + busy + " of " + vms + " busy on " + ready + " ready workers, workers.vms-per-worker "
+                + config.workers().vmsPerWorker() + ")");
     }
 
     private String noWorkerMessage(Duration timeout) {
@@ -650,16 +747,22 @@ public final class WorkerPool implements AutoCloseable {
         return text.append(')').toString();
     }
 
+    /**
+     * A lease's call completed or the lease was closed: its VM goes to the longest waiting
+     * acquire, if any. Runs on the thread that completed the call (for a real worker, its stdout
+     * reader) or closed the lease; takes the pool lock briefly and never blocks otherwise.
+     */
     private void released(Member member) {
-        member.channel.release();
         String due = dueReason(member);
-        if (due != null) {
-            lock.lock();
-            try {
+        lock.lock();
+        try {
+            member.channel.release();
+            serveWaiters();
+            if (due != null) {
                 replaceIfDue(member, due);
-            } finally {
-                lock.unlock();
             }
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -743,6 +846,15 @@ public final class WorkerPool implements AutoCloseable {
         }
     }
 
+    /**
+     * The {@code WorkerReady} of a worker of the serving generation (every worker of a generation
+     * loads the same scripts): the scripts, with their hooks, that events are run through.
+     * {@code null} before start. Lock-free; meant to be read per event.
+     */
+    public WorkerReady currentReady() {
+        return currentReady;
+    }
+
     /** Number of the generation that serves (1 after start, higher after accepted reloads; 0 before start). */
     public long generation() {
         lock.lock();
@@ -796,7 +908,7 @@ public final class WorkerPool implements AutoCloseable {
             }
             members = new ArrayList<>(live);
             members.forEach(m -> m.retiredByPool = true);
-            changed.signalAll();
+            serveWaiters();
         } finally {
             lock.unlock();
         }

@@ -9,6 +9,7 @@ import com.google.protobuf.ByteString;
 import io.zentinel.sentinel.lua.protocol.v1.Action;
 import io.zentinel.sentinel.lua.protocol.v1.FailureKind;
 import io.zentinel.sentinel.lua.protocol.v1.Header;
+import io.zentinel.sentinel.lua.protocol.v1.Hook;
 import io.zentinel.sentinel.lua.protocol.v1.HookCall;
 import io.zentinel.sentinel.lua.protocol.v1.HookResult;
 import io.zentinel.sentinel.lua.protocol.v1.Phase;
@@ -42,6 +43,10 @@ class EventDispatcherTest {
     private static final WorkerPool.Tuning TUNING = new WorkerPool.Tuning(Duration.ZERO, Duration.ofMillis(20),
             Duration.ofMillis(80), Duration.ofMillis(300), Duration.ofMillis(20));
 
+    /** Scripts that hook every phase: the dispatcher keeps all transaction state. */
+    private static final FakeWorker.Behaviour EVERY_PHASE = FakeWorker.Behaviour.ready().withHooks("all.lua",
+            Hook.REQUEST_HEADERS, Hook.REQUEST_BODY, Hook.RESPONSE_HEADERS, Hook.RESPONSE_BODY);
+
     private final AtomicLong clock = new AtomicLong();
     private final List<AutoCloseable> closeables = new ArrayList<>();
     private FakeWorkers workers;
@@ -69,7 +74,7 @@ class EventDispatcherTest {
     private EventDispatcher dispatcher(Function<HookCall, HookResult> responder) throws Exception {
         TestConfig config = new TestConfig();
         config.workers = 1;
-        return dispatcher(config, FakeWorker.Behaviour.ready().answering(responder));
+        return dispatcher(config, EVERY_PHASE.answering(responder));
     }
 
     private List<HookCall> calls() {
@@ -163,7 +168,7 @@ class EventDispatcherTest {
         TestConfig config = new TestConfig();
         config.workers = 1;
         config.maxCtxBytes = 8;
-        EventDispatcher dispatcher = dispatcher(config, FakeWorker.Behaviour.ready().answering(c ->
+        EventDispatcher dispatcher = dispatcher(config, EVERY_PHASE.answering(c ->
                 allow().toBuilder().setCtx(ByteString.copyFromUtf8("{\"much\":\"too long\"}")).setCtxChanged(true).build()));
 
         AgentResponse response = dispatcher.handle(requestHeaders("id-1"));
@@ -203,7 +208,7 @@ class EventDispatcherTest {
         config.workers = 1;
         config.maxBodyBytes = 4;
         config.failOpen = false;
-        EventDispatcher dispatcher = dispatcher(config, FakeWorker.Behaviour.ready());
+        EventDispatcher dispatcher = dispatcher(config, EVERY_PHASE);
         dispatcher.handle(requestHeaders("id-1"));
 
         AgentResponse first = dispatcher.handle(new AgentEvent.RequestBodyChunk("id-1", bytes("abc"), 0, false, 3, null));
@@ -243,6 +248,113 @@ class EventDispatcherTest {
         assertEquals(0, dispatcher.inFlight());
         assertEquals(1, dispatcher.counters().failures(FailureCause.OVERLOADED));
         assertEquals(1, worker.calls.size());
+    }
+
+    @Test
+    void withEveryLuaVmBusyTheEventIsAnsweredAsOverloadedAfterTheAcquireTimeout() throws Exception {
+        TestConfig config = new TestConfig();
+        config.workers = 1;
+        config.vmsPerWorker = 1;
+        config.maxExecutionTime = Duration.ofMillis(50);
+        EventDispatcher dispatcher = dispatcher(config, FakeWorker.Behaviour.ready().answering(c -> null));
+        FakeWorker worker = workers.workers.get(0);
+        CompletableFuture<AgentResponse> first = CompletableFuture.supplyAsync(() -> dispatcher.handle(requestHeaders("id-1")));
+        await("first call in the worker", WAIT, () -> worker.pendingCalls() == 1);
+
+        long before = System.nanoTime();
+        AgentResponse second = dispatcher.handle(requestHeaders("id-2"));
+
+        assertTrue(System.nanoTime() - before >= TimeUnit.MILLISECONDS.toNanos(50),
+                "waited resource-limits.max-execution-time for a free VM");
+        assertEquals(List.of("lua-agent:fail-open", "lua-agent:overloaded"), second.audit().tags());
+        assertEquals(1, worker.calls.size(), "the busy worker got no second call to queue");
+        assertEquals(1, worker.maxReserved());
+        worker.answer(allow());
+        assertEquals(AgentResponse.allow("id-1"), first.get(5, TimeUnit.SECONDS));
+        assertEquals(1, dispatcher.counters().failures(FailureCause.OVERLOADED));
+        assertEquals(0, dispatcher.counters().failures(FailureCause.NO_WORKER));
+    }
+
+    @Test
+    void headerOnlyScriptsLeaveNoTransactionStateBehind() throws Exception {
+        TestConfig config = new TestConfig();
+        config.workers = 1;
+        EventDispatcher dispatcher = dispatcher(config, FakeWorker.Behaviour.ready()
+                .withHooks("headers.lua", Hook.REQUEST_HEADERS)
+                .answering(c -> allow().toBuilder().setCtx(ByteString.copyFromUtf8("{\"n\":1}")).setCtxChanged(true)
+                        .build()));
+
+        for (int i = 0; i < 50; i++) {
+            assertEquals(Decision.ALLOW, dispatcher.handle(requestHeaders("id-" + i)).decision());
+        }
+
+        assertEquals(50, calls().size());
+        assertEquals(0, store.size(), "no later phase is hooked: neither request nor changed ctx is kept");
+        assertEquals(0, store.evictions());
+    }
+
+    @Test
+    void aLoadedResponseHookKeepsTheRequestUntilTheResponseHeaders() throws Exception {
+        TestConfig config = new TestConfig();
+        config.workers = 1;
+        EventDispatcher dispatcher = dispatcher(config, FakeWorker.Behaviour.ready()
+                .withHooks("headers.lua", Hook.REQUEST_HEADERS, Hook.RESPONSE_HEADERS));
+
+        dispatcher.handle(requestHeaders("id-1"));
+        assertEquals(1, store.size());
+        assertEquals("/api/users?id=42", store.request("id-1").getUri());
+        dispatcher.handle(responseHeaders("id-1"));
+
+        assertEquals("/api/users?id=42", calls().get(1).getRequest().getUri());
+        assertEquals(0, store.size(), "no response body hook: nothing after the response headers uses it");
+    }
+
+    @Test
+    void aRequestBodyHookKeepsTheRequestUntilTheLastRequestChunk() throws Exception {
+        TestConfig config = new TestConfig();
+        config.workers = 1;
+        EventDispatcher dispatcher = dispatcher(config, FakeWorker.Behaviour.ready()
+                .withHooks("body.lua", Hook.REQUEST_BODY_CHUNK));
+
+        dispatcher.handle(requestHeaders("id-1"));
+        dispatcher.handle(new AgentEvent.RequestBodyChunk("id-1", bytes("ab"), 0, false, 2, null));
+        assertEquals(1, store.size());
+        dispatcher.handle(new AgentEvent.RequestBodyChunk("id-1", bytes("cd"), 1, true, 4, 4L));
+
+        assertEquals("/api/users?id=42", calls().get(2).getRequest().getUri());
+        assertEquals("abcd", calls().get(2).getChunk().getBody().toStringUtf8());
+        assertEquals(0, store.size(), "no response phase is hooked");
+    }
+
+    @Test
+    void theCtxIsKeptOnlyWhenTheWorkerChangedIt() throws Exception {
+        EventDispatcher dispatcher = dispatcher(c -> "changed".equals(c.getCorrelationId())
+                ? allow().toBuilder().setCtx(ByteString.copyFromUtf8("{\"a\":1}")).setCtxChanged(true).build()
+                : allow().toBuilder().setCtx(ByteString.copyFromUtf8("{\"b\":2}")).build());
+
+        dispatcher.handle(requestHeaders("unchanged"));
+        dispatcher.handle(requestHeaders("changed"));
+
+        assertEquals(ByteString.EMPTY, store.ctx("unchanged"));
+        assertEquals("{\"a\":1}", store.ctx("changed").toStringUtf8());
+    }
+
+    @Test
+    void aReloadThatLoadsALaterPhaseHookStartsKeepingTheRequest() throws Exception {
+        TestConfig config = new TestConfig();
+        config.workers = 1;
+        EventDispatcher dispatcher = dispatcher(config, FakeWorker.Behaviour.ready()
+                .withHooks("headers.lua", Hook.REQUEST_HEADERS));
+        dispatcher.handle(requestHeaders("before"));
+        assertEquals(0, store.size());
+        workers.then(FakeWorker.Behaviour.ready().withHooks("headers.lua", Hook.REQUEST_HEADERS, Hook.RESPONSE_BODY));
+        WorkerPool pool = (WorkerPool) closeables.get(0);
+        assertTrue(pool.reload(SCRIPTS).accepted());
+
+        dispatcher.handle(requestHeaders("after"));
+
+        assertEquals(1, store.size());
+        assertEquals("/api/users?id=42", store.request("after").getUri());
     }
 
     @Test

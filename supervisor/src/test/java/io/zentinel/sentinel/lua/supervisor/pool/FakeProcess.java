@@ -17,8 +17,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A {@link Process} without an operating-system process, for {@link WorkerHandle} tests: the
  * test plays the worker through {@link #received(Duration)} and {@link #send(WorkerMessage)}.
- * {@code destroyForcibly} ends it with 137; {@code destroy} with 143 unless it
- * {@link #ignoresSigterm()}. The exit is reported on a separate thread, as the JDK's reaper does.
+ * {@code destroyForcibly} ends it with 137 (after {@link #exitsAfterSigkill(Duration)}, if set);
+ * {@code destroy} with 143 unless it {@link #ignoresSigterm()}. The exit is reported on a separate
+ * thread, as the JDK's reaper does.
  */
 final class FakeProcess extends Process {
     private final BytePipe stdin = new BytePipe();
@@ -29,6 +30,7 @@ final class FakeProcess extends Process {
     private final FrameWriter toSupervisor = new FrameWriter(stdout.out, WorkerHandle.PIPE_LIMITS);
     private volatile int exitValue = -1;
     private volatile boolean ignoreSigterm;
+    private volatile Duration sigkillDelay = Duration.ZERO;
     final AtomicInteger sigterms = new AtomicInteger();
     final AtomicInteger sigkills = new AtomicInteger();
 
@@ -48,6 +50,12 @@ final class FakeProcess extends Process {
 
     FakeProcess ignoresSigterm() {
         ignoreSigterm = true;
+        return this;
+    }
+
+    /** SIGKILL ends the process only {@code delay} later, as a busy machine may take a while to. */
+    FakeProcess exitsAfterSigkill(Duration delay) {
+        sigkillDelay = delay;
         return this;
     }
 
@@ -133,7 +141,19 @@ final class FakeProcess extends Process {
     @Override
     public Process destroyForcibly() {
         sigkills.incrementAndGet();
-        exit(137);
+        Duration delay = sigkillDelay;
+        if (delay.isZero()) {
+            exit(137);
+        } else {
+            Thread.ofPlatform().daemon().name("fake-sigkill").start(() -> {
+                try {
+                    TimeUnit.NANOSECONDS.sleep(delay.toNanos());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                exit(137);
+            });
+        }
         return this;
     }
 

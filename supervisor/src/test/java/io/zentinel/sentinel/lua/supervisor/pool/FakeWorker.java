@@ -1,7 +1,9 @@
 package io.zentinel.sentinel.lua.supervisor.pool;
 
 import io.zentinel.sentinel.lua.protocol.v1.HookCall;
+import io.zentinel.sentinel.lua.protocol.v1.Hook;
 import io.zentinel.sentinel.lua.protocol.v1.HookResult;
+import io.zentinel.sentinel.lua.protocol.v1.ScriptInfo;
 import io.zentinel.sentinel.lua.protocol.v1.ScriptProblem;
 import io.zentinel.sentinel.lua.protocol.v1.Verdict;
 import io.zentinel.sentinel.lua.protocol.v1.WorkerInit;
@@ -18,8 +20,9 @@ import java.util.function.Function;
 /**
  * A hand-written {@link WorkerChannel} without a process. Its behaviour is fixed at creation
  * ({@link Behaviour}); tests drive the rest: {@link #becomeReady()}, {@link #crash(int)},
- * {@link #answer(HookResult)}. Retiring exits with status 0 once the reservations are returned,
- * as a real worker does after {@code Shutdown}. No static state.
+ * {@link #answer(HookResult)}. Like a real worker it has {@code WorkerInit.vm_count} Lua VMs and
+ * grants at most that many reservations. Retiring exits with status 0 once the reservations are
+ * returned, as a real worker does after {@code Shutdown}. No static state.
  */
 final class FakeWorker implements WorkerChannel {
 
@@ -29,27 +32,35 @@ final class FakeWorker implements WorkerChannel {
      * @param start     READY: ready as soon as started; FAIL: exits with {@code failExit} instead;
      *                  HOLD: waits for {@link #becomeReady()} or {@link #crash(int)}
      * @param problems  script problems reported in {@code WorkerReady}
+     * @param scripts   scripts (with their hooks) reported in {@code WorkerReady}
      * @param responder answers each call; {@code null} from it keeps the call pending for {@link #answer}
      */
-    record Behaviour(Start start, int failExit, List<ScriptProblem> problems, Function<HookCall, HookResult> responder) {
+    record Behaviour(Start start, int failExit, List<ScriptProblem> problems, List<ScriptInfo> scripts,
+                     Function<HookCall, HookResult> responder) {
         static Behaviour ready() {
-            return new Behaviour(Start.READY, 0, List.of(), FakeWorker::allow);
+            return new Behaviour(Start.READY, 0, List.of(), List.of(), FakeWorker::allow);
         }
 
         static Behaviour failing(int exit) {
-            return new Behaviour(Start.FAIL, exit, List.of(), FakeWorker::allow);
+            return new Behaviour(Start.FAIL, exit, List.of(), List.of(), FakeWorker::allow);
         }
 
         static Behaviour holding() {
-            return new Behaviour(Start.HOLD, 0, List.of(), FakeWorker::allow);
+            return new Behaviour(Start.HOLD, 0, List.of(), List.of(), FakeWorker::allow);
         }
 
         Behaviour withProblems(List<ScriptProblem> newProblems) {
-            return new Behaviour(start, failExit, newProblems, responder);
+            return new Behaviour(start, failExit, newProblems, scripts, responder);
+        }
+
+        /** Reports one script {@code name} with these hooks. */
+        Behaviour withHooks(String name, Hook... hooks) {
+            return new Behaviour(start, failExit, problems, List.of(ScriptInfo.newBuilder().setFileName(name)
+                    .setName(name).addAllHooks(List.of(hooks)).build()), responder);
         }
 
         Behaviour answering(Function<HookCall, HookResult> newResponder) {
-            return new Behaviour(start, failExit, problems, newResponder);
+            return new Behaviour(start, failExit, problems, scripts, newResponder);
         }
     }
 
@@ -72,6 +83,7 @@ final class FakeWorker implements WorkerChannel {
     private WorkerState state = WorkerState.STARTING;
     private int reserved;
     private int maxReserved;
+    private int capacity;
     private boolean retired;
 
     FakeWorker(int id, Behaviour behaviour) {
@@ -120,6 +132,12 @@ final class FakeWorker implements WorkerChannel {
     @Override
     public CompletableFuture<WorkerReady> start(WorkerInit workerInit) {
         this.init = workerInit;
+        lock.lock();
+        try {
+            capacity = workerInit.getVmCount();
+        } finally {
+            lock.unlock();
+        }
         switch (behaviour.start()) {
             case READY -> becomeReady();
             case FAIL -> crash(behaviour.failExit());
@@ -140,14 +158,15 @@ final class FakeWorker implements WorkerChannel {
         } finally {
             lock.unlock();
         }
-        ready.complete(WorkerReady.newBuilder().setWorkerId(id).addAllProblems(behaviour.problems()).build());
+        ready.complete(WorkerReady.newBuilder().setWorkerId(id).addAllScripts(behaviour.scripts())
+                .addAllProblems(behaviour.problems()).build());
     }
 
     @Override
     public boolean tryReserve() {
         lock.lock();
         try {
-            if (state != WorkerState.READY) {
+            if (state != WorkerState.READY || reserved >= capacity) {
                 return false;
             }
             reserved++;
@@ -222,6 +241,16 @@ final class FakeWorker implements WorkerChannel {
     /** Adds executions as if calls had been answered. */
     void addExecutions(long n) {
         executions.addAndGet(n);
+    }
+
+    @Override
+    public int capacity() {
+        lock.lock();
+        try {
+            return capacity;
+        } finally {
+            lock.unlock();
+        }
     }
 
     @Override

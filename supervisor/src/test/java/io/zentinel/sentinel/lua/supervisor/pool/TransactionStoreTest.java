@@ -185,6 +185,49 @@ class TransactionStoreTest {
     }
 
     @Test
+    void anExpiredTransactionIsGoneForReadersEvenBeforeTheSweep() {
+        TransactionStore store = store(100, 1000, 10);
+        store.startTransaction("t1", get);
+        store.appendBody("t1", Direction.REQUEST, bytes("abc"), false);
+        advance(Duration.ofMinutes(5));
+
+        assertEquals(RequestInfo.getDefaultInstance(), store.request("t1"));
+        assertEquals(0, store.size(), "the read dropped it");
+        assertEquals(0, store.bufferedBytes());
+        assertEquals(0, store.sweep());
+    }
+
+    @Test
+    void aSweepStopsAtTheFirstLiveEntryInLeastRecentlyUsedOrder() {
+        TransactionStore store = store(100, 1000, 10);
+        store.startTransaction("a", get);
+        advance(Duration.ofMinutes(1));
+        store.startTransaction("b", get);
+        advance(Duration.ofMinutes(1));
+        store.updateCtx("a", ByteString.copyFromUtf8("{}")); // a is now the most recently used
+        advance(Duration.ofMinutes(4));
+
+        assertEquals(1, store.sweep(), "b, idle for 5 minutes");
+        assertEquals(get, store.request("a"));
+        assertEquals(RequestInfo.getDefaultInstance(), store.request("b"));
+    }
+
+    @Test
+    void aFullStoreStaysAtItsCapByEvictingTheOldestTenthAtATime() {
+        TransactionStore store = store(100, 1000, 100);
+        for (int i = 0; i < 250; i++) {
+            store.startTransaction("t" + i, get);
+            advance(Duration.ofMillis(1));
+        }
+
+        assertEquals(100, store.size());
+        assertEquals(150, store.evictions());
+        assertEquals(RequestInfo.getDefaultInstance(), store.request("t149"));
+        assertEquals(get, store.request("t150"));
+        assertEquals(get, store.request("t249"));
+    }
+
+    @Test
     void theSweepIntervalIsAFifthOfTheIdleTimeout() {
         assertEquals(Duration.ofMinutes(1), store(1, 1, 1).sweepInterval());
         assertEquals(Duration.ofSeconds(1), new TransactionStore(1, 1, Duration.ofSeconds(2), 1, System::nanoTime)

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
  * flags: real pipes, real exit statuses and signals, the JDK's reaper thread.
  */
 class WorkerHandleProcessTest {
-    private static final WorkerInit INIT = WorkerInit.newBuilder().setWorkerId(1).build();
+    private static final WorkerInit INIT = WorkerInit.newBuilder().setWorkerId(1).setVmCount(1).build();
 
     private final ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1);
     private final List<Process> processes = new ArrayList<>();

@@ -97,6 +97,7 @@ class WorkerHandleTest {
         assertEquals(WorkerState.READY, handle.state());
         assertEquals(4242, handle.pid());
         assertEquals(Duration.ofMillis(200), handle.callDeadline());
+        assertEquals(2, handle.capacity(), "one call per Lua VM of the init frame");
     }
 
     @Test
@@ -121,6 +122,7 @@ class WorkerHandleTest {
         assertTrue(handle.tryReserve());
         assertTrue(handle.tryReserve());
 
+        assertFalse(handle.tryReserve(), "2 Lua VMs, 2 reservations at most");
         CompletableFuture<HookResult> first = handle.call(HookCall.newBuilder().setCallId(77).setCorrelationId("a").build());
         CompletableFuture<HookResult> second = handle.call(HookCall.newBuilder().setCorrelationId("b").build());
         HookCall sentFirst = process.received(WAIT).getCall();
@@ -135,6 +137,8 @@ class WorkerHandleTest {
         assertEquals("second", second.get(5, TimeUnit.SECONDS).getVerdict().getTags(0));
         assertEquals(2, handle.executions());
         assertEquals(2, handle.inFlight());
+        handle.release();
+        assertTrue(handle.tryReserve(), "a returned reservation frees its VM");
         handle.release();
         handle.release();
         assertEquals(0, handle.inFlight());
@@ -190,6 +194,50 @@ class WorkerHandleTest {
         assertEquals("worker-1 - killed: execution time overrun (killed by SIGKILL (exit 137))", other.getMessage());
         assertEquals(1, process.sigkills.get());
         assertEquals(0, process.sigterms.get());
+    }
+
+    @Test
+    void aCallBeyondTheWorkersLuaVmsIsRefusedRatherThanQueuedInTheWorker() throws Exception {
+        FakeProcess process = process();
+        WorkerHandle handle = readyHandle(process, Duration.ofSeconds(5));
+        handle.call(HookCall.getDefaultInstance());
+        CompletableFuture<HookResult> second = handle.call(HookCall.getDefaultInstance());
+        process.received(WAIT);
+        long secondId = process.received(WAIT).getCall().getCallId();
+
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> handle.call(HookCall.getDefaultInstance()));
+
+        assertEquals("worker-1 - a call beyond its 2 Lua VMs would queue in the worker (one call per reservation)",
+                e.getMessage());
+        assertNull(process.received(QUIET), "nothing written for the refused call");
+        process.send(result(secondId, "done"));
+        assertEquals("done", second.get(5, TimeUnit.SECONDS).getVerdict().getTags(0));
+        handle.call(HookCall.getDefaultInstance());
+        assertNotNull(process.received(WAIT), "an answered call frees its VM");
+    }
+
+    @Test
+    void overrunningCallsKillTheWorkerOnceAndLogItOnce() throws Exception {
+        // SIGKILL takes effect late, as on a loaded machine, so both deadlines pass before the exit
+        FakeProcess process = process().exitsAfterSigkill(Duration.ofMillis(300));
+        CapturingLogger log = new CapturingLogger("worker-1");
+        WorkerHandle handle = new WorkerHandle(1, process, Duration.ofSeconds(5), Duration.ofMillis(100),
+                Duration.ofMillis(100), Duration.ofSeconds(10), timer, log);
+        CompletableFuture<WorkerReady> started = handle.start(INIT);
+        process.received(WAIT);
+        process.send(ready());
+        started.get(5, TimeUnit.SECONDS);
+        CompletableFuture<HookResult> first = handle.call(HookCall.getDefaultInstance());
+        CompletableFuture<HookResult> second = handle.call(HookCall.getDefaultInstance());
+
+        assertEquals(FailureCause.TIME_LIMIT, gone(first).failureCause());
+        assertEquals(FailureCause.TIME_LIMIT, gone(second).failureCause());
+        assertEquals(new WorkerExitStatus(137, "execution time overrun", false), handle.exit().get(5, TimeUnit.SECONDS));
+
+        assertEquals(1, process.sigkills.get());
+        assertEquals(List.of("WARN worker-1 - killing (pid 4242): execution time overrun"),
+                log.lines.stream().filter(line -> line.contains("killing")).toList());
     }
 
     @Test

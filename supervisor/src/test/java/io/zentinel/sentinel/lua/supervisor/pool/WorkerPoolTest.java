@@ -4,14 +4,22 @@ import static io.zentinel.sentinel.lua.supervisor.pool.FakeWorkers.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.zentinel.sentinel.lua.protocol.v1.Hook;
 import io.zentinel.sentinel.lua.protocol.v1.HookCall;
 import io.zentinel.sentinel.lua.protocol.v1.HookResult;
 import io.zentinel.sentinel.lua.protocol.v1.ScriptProblem;
 import io.zentinel.sentinel.lua.protocol.v1.ScriptSource;
+import io.zentinel.sentinel.lua.protocol.v1.SupervisorMessage;
+import io.zentinel.sentinel.lua.protocol.v1.WorkerMessage;
 import io.zentinel.sentinel.lua.protocol.v1.WorkerReady;
+import io.zentinel.sentinel.lua.supervisor.config.AgentConfig;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -19,6 +27,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -65,8 +74,10 @@ class WorkerPoolTest {
         FakeWorkers workers = new FakeWorkers(FakeWorker.Behaviour.ready());
         WorkerPool pool = pool(workers(3), workers, FAST);
 
+        assertNull(pool.currentReady(), "nothing serves before start");
         WorkerReady ready = pool.start(SCRIPTS);
 
+        assertSame(ready, pool.currentReady(), "the scripts that serve, for the dispatcher");
         assertEquals(0, ready.getProblemsCount());
         assertEquals(3, workers.workers.size());
         for (FakeWorker worker : workers.workers) {
@@ -112,7 +123,9 @@ class WorkerPoolTest {
     @Test
     void acquirePicksTheLeastLoadedReadyWorker() throws Exception {
         FakeWorkers workers = new FakeWorkers(FakeWorker.Behaviour.ready());
-        WorkerPool pool = pool(workers(3), workers, FAST);
+        TestConfig config = workers(3);
+        config.vmsPerWorker = 2;
+        WorkerPool pool = pool(config, workers, FAST);
         pool.start(SCRIPTS);
 
         WorkerLease first = pool.acquire(WAIT);
@@ -131,6 +144,213 @@ class WorkerPoolTest {
         assertEquals(4, workers.workers.stream().mapToInt(FakeWorker::inFlight).sum());
         List.of(first, third, fourth, fifth).forEach(WorkerLease::close);
         assertTrue(workers.workers.stream().allMatch(w -> w.inFlight() == 0));
+    }
+
+    @Test
+    void aWorkerWithNLuaVmsTakesAtMostNCallsAndWithAllBusyAcquireFailsAsOverloaded() throws Exception {
+        FakeWorkers workers = new FakeWorkers(FakeWorker.Behaviour.ready());
+        TestConfig config = workers(2);
+        config.vmsPerWorker = 3;
+        WorkerPool pool = pool(config, workers, FAST);
+        pool.start(SCRIPTS);
+
+        List<WorkerLease> leases = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            leases.add(pool.acquire(WAIT));
+        }
+        long before = System.nanoTime();
+        NoWorkerException e = assertThrows(NoWorkerException.class, () -> pool.acquire(Duration.ofMillis(50)));
+
+        assertTrue(System.nanoTime() - before >= TimeUnit.MILLISECONDS.toNanos(50), "waited its timeout");
+        assertEquals(FailureCause.OVERLOADED, e.failureCause());
+        assertEquals("no free Lua VM within PT0.05S (6 of 6 busy on 2 ready workers, workers.vms-per-worker 3)",
+                e.getMessage());
+        for (FakeWorker worker : workers.workers) {
+            assertEquals(3, worker.capacity());
+            assertEquals(3, worker.maxReserved(), "each worker took as many calls as it has VMs, no more");
+        }
+        leases.forEach(WorkerLease::close);
+        assertTrue(workers.workers.stream().allMatch(w -> w.inFlight() == 0));
+    }
+
+    @Test
+    void acquireWaitsForAReleasedLuaVmAndThenSucceeds() throws Exception {
+        FakeWorkers workers = new FakeWorkers(FakeWorker.Behaviour.ready());
+        WorkerPool pool = pool(workers(1), workers, FAST);
+        pool.start(SCRIPTS);
+        WorkerLease held = pool.acquire(WAIT);
+
+        CompletableFuture<Long> waited = CompletableFuture.supplyAsync(() -> {
+            long start = System.nanoTime();
+            try (WorkerLease lease = pool.acquire(WAIT)) {
+                assertEquals(1, lease.workerId());
+                return System.nanoTime() - start;
+            } catch (NoWorkerException ex) {
+                throw new AssertionError(ex);
+            }
+        });
+        TimeUnit.MILLISECONDS.sleep(100);
+        assertFalse(waited.isDone(), "the only VM is leased");
+        held.close();
+
+        long nanos = waited.get(5, TimeUnit.SECONDS);
+        // it was still waiting 100 ms in (asserted above); it must end well before its timeout
+        assertTrue(nanos < WAIT.toNanos() / 2, "woken by the release, not by its timeout: " + nanos / 1_000_000 + " ms");
+        assertEquals(1, workers.workers.get(0).maxReserved());
+    }
+
+    @Test
+    void manyConcurrentLeasesNeverExceedAnyWorkersLuaVmsAndAllGetServed() throws Exception {
+        // each call takes about a millisecond, during which its VM is busy
+        FakeWorkers workers = new FakeWorkers(FakeWorker.Behaviour.ready().answering(c -> {
+            try {
+                TimeUnit.MILLISECONDS.sleep(1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return FakeWorker.allow(c);
+        }));
+        TestConfig config = workers(2);
+        config.vmsPerWorker = 2;
+        WorkerPool pool = pool(config, workers, FAST);
+        pool.start(SCRIPTS);
+
+        // 16 callers on 4 VMs, as in the load test: most of them wait in acquire at any time
+        List<CompletableFuture<Void>> callers = new ArrayList<>();
+        try (var threads = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int c = 0; c < 16; c++) {
+                callers.add(CompletableFuture.runAsync(() -> {
+                    for (int i = 0; i < 25; i++) {
+                        try (WorkerLease lease = pool.acquire(WAIT)) {
+                            lease.call(call()).get(1, TimeUnit.SECONDS);
+                        } catch (Exception ex) {
+                            throw new AssertionError(ex);
+                        }
+                    }
+                }, threads));
+            }
+            CompletableFuture.allOf(callers.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
+        }
+
+        assertEquals(400, workers.workers.stream().mapToLong(FakeWorker::executions).sum());
+        for (FakeWorker worker : workers.workers) {
+            assertTrue(worker.maxReserved() <= 2, worker + " held " + worker.maxReserved() + " calls at once");
+            assertTrue(worker.executions() >= 100, "both workers share the load: " + worker.executions());
+            assertEquals(0, worker.inFlight());
+        }
+        assertTrue(workers.workers.stream().anyMatch(w -> w.maxReserved() == 2), "the VMs were all busy at times");
+    }
+
+    @Test
+    void eventsBeyondTheLuaVmsWaitInTheSupervisorSoTheirDeadlineIsNotHit() throws Exception {
+        // one worker with one Lua VM, each call takes 150 ms: 4 calls sent at once would queue in
+        // the worker, and the last would be answered after 600 ms, over the 400 ms deadline
+        TestConfig config = workers(1);
+        config.maxExecutionTime = Duration.ofMillis(200);
+        config.killGrace = Duration.ofMillis(200);
+        AgentConfig agentConfig = config.build();
+        List<FakeProcess> processes = new CopyOnWriteArrayList<>();
+        WorkerPool pool = new WorkerPool(agentConfig, (id, timer) -> {
+            FakeProcess process = new FakeProcess();
+            processes.add(process);
+            playOneVmWorker(process, Duration.ofMillis(150));
+            return new WorkerHandle(id, process, agentConfig, timer);
+        }, FAST, new Random(42));
+        pools.add(pool);
+        pool.start(SCRIPTS);
+
+        long start = System.nanoTime();
+        List<CompletableFuture<HookResult>> events = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            events.add(CompletableFuture.supplyAsync(() -> {
+                try (WorkerLease lease = pool.acquire(Duration.ofSeconds(5))) {
+                    return lease.call(call()).get(5, TimeUnit.SECONDS);
+                } catch (Exception ex) {
+                    throw new AssertionError(ex);
+                }
+            }));
+        }
+        for (CompletableFuture<HookResult> event : events) {
+            assertTrue(event.get(10, TimeUnit.SECONDS).hasVerdict());
+        }
+
+        assertTrue(System.nanoTime() - start >= TimeUnit.MILLISECONDS.toNanos(600), "the calls ran one after another");
+        assertEquals(1, processes.size(), "no worker was killed and replaced");
+        assertEquals(0, processes.get(0).sigkills.get());
+        assertEquals(4, pool.snapshot().get(0).executions());
+    }
+
+    /**
+     * Plays a worker with one Lua VM over {@code process}: ready at once, then answers calls one
+     * after the other, each {@code work} after it was taken; echoes heartbeats, exits on Shutdown.
+     */
+    private static void playOneVmWorker(FakeProcess process, Duration work) {
+        Thread.ofPlatform().daemon().name("fake-one-vm-worker").start(() -> {
+            try {
+                SupervisorMessage message;
+                while ((message = process.received(Duration.ofSeconds(30))) != null) {
+                    switch (message.getKindCase()) {
+                        case INIT -> process.send(WorkerMessage.newBuilder().setReady(WorkerReady.newBuilder()
+                                .setWorkerId(message.getInit().getWorkerId())).build());
+                        case CALL -> {
+                            TimeUnit.NANOSECONDS.sleep(work.toNanos());
+                            process.send(WorkerMessage.newBuilder().setResult(FakeWorker.allow(message.getCall())
+                                    .toBuilder().setCallId(message.getCall().getCallId())).build());
+                        }
+                        case HEARTBEAT -> process.send(WorkerMessage.newBuilder()
+                                .setHeartbeat(message.getHeartbeat()).build());
+                        case SHUTDOWN -> {
+                            process.exit(0);
+                            return;
+                        }
+                        case KIND_NOT_SET -> {
+                        }
+                    }
+                }
+            } catch (IOException | InterruptedException e) {
+                // the process was killed: nothing left to play
+            }
+        });
+    }
+
+    @Test
+    void aLeaseCarriesOneCallAndItsVmGoesToTheLongestWaitingAcquireWhenTheCallCompletes() throws Exception {
+        FakeWorkers workers = new FakeWorkers(FakeWorker.Behaviour.ready().answering(c -> null));
+        WorkerPool pool = pool(workers(1), workers, FAST);
+        pool.start(SCRIPTS);
+        FakeWorker worker = workers.workers.get(0);
+        WorkerLease first = pool.acquire(WAIT);
+        first.call(call());
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> first.call(call()));
+        assertEquals("lease of worker-1 carries one call", e.getMessage());
+
+        List<String> served = new CopyOnWriteArrayList<>();
+        List<CompletableFuture<WorkerLease>> waiting = new ArrayList<>();
+        for (String name : List.of("second", "third")) {
+            waiting.add(CompletableFuture.supplyAsync(() -> {
+                try {
+                    WorkerLease lease = pool.acquire(WAIT);
+                    served.add(name);
+                    return lease;
+                } catch (NoWorkerException ex) {
+                    throw new AssertionError(ex);
+                }
+            }));
+            TimeUnit.MILLISECONDS.sleep(50); // "second" waits longer than "third"
+        }
+        assertTrue(served.isEmpty());
+
+        worker.answer(FakeWorker.allow(call())); // first's holder has not closed its lease yet
+        WorkerLease second = waiting.get(0).get(5, TimeUnit.SECONDS);
+        TimeUnit.MILLISECONDS.sleep(50);
+        assertEquals(List.of("second"), served, "one VM, one waiter served, the longest waiting");
+        second.close();
+        waiting.get(1).get(5, TimeUnit.SECONDS).close();
+        first.close();
+
+        assertEquals(List.of("second", "third"), served);
+        assertEquals(1, worker.maxReserved());
+        assertEquals(0, worker.inFlight());
     }
 
     @Test
@@ -347,10 +567,16 @@ class WorkerPoolTest {
         WorkerPool pool = pool(workers(2), workers, FAST);
         pool.start(SCRIPTS);
 
+        WorkerReady before = pool.currentReady();
+        workers.then(FakeWorker.Behaviour.ready().withHooks("b.lua", Hook.RESPONSE_HEADERS),
+                FakeWorker.Behaviour.ready().withHooks("b.lua", Hook.RESPONSE_HEADERS));
+
         ReloadResult result = pool.reload(NEW_SCRIPTS);
 
+        assertNotSame(before, pool.currentReady());
+        assertEquals(List.of(Hook.RESPONSE_HEADERS), pool.currentReady().getScripts(0).getHooksList());
         assertTrue(result.accepted(), result.summary());
-        assertEquals("reload accepted: 0 scripts", result.summary());
+        assertEquals("reload accepted: 1 scripts", result.summary());
         assertEquals(2, pool.generation());
         await("old generation exited", WAIT, () -> workers.workers.get(0).exit().isDone()
                 && workers.workers.get(1).exit().isDone());
@@ -374,9 +600,11 @@ class WorkerPoolTest {
         WorkerPool pool = pool(workers(2), workers, FAST);
         pool.start(SCRIPTS);
         workers.then(withProblem, withProblem);
+        WorkerReady before = pool.currentReady();
 
         ReloadResult result = pool.reload(NEW_SCRIPTS);
 
+        assertSame(before, pool.currentReady(), "the old scripts still serve");
         assertFalse(result.accepted());
         assertEquals(List.of(problem), result.problems());
         assertEquals("reload rejected, previous scripts stay: b.lua:3: '=' expected near 'x'", result.summary());
@@ -401,11 +629,14 @@ class WorkerPoolTest {
         ReloadResult result = pool.reload(NEW_SCRIPTS);
 
         assertFalse(result.accepted());
-        assertEquals(List.of("worker-4 - script set invalid (exit 78)"), result.failures());
-        assertEquals("reload rejected, previous scripts stay: worker-4 - script set invalid (exit 78)",
-                result.summary());
+        // the two new workers launch in parallel, so either may be the one that took "failing"
+        assertEquals(1, result.failures().size(), result.failures().toString());
+        String failure = result.failures().getFirst();
+        assertTrue(failure.matches("worker-[34] - script set invalid \\(exit 78\\)"), failure);
+        assertEquals("reload rejected, previous scripts stay: " + failure, result.summary());
         assertEquals(1, pool.generation());
-        await("ready new worker stopped", WAIT, () -> workers.workers.get(2).exit().isDone());
+        await("new workers stopped", WAIT, () -> workers.workers.get(2).exit().isDone()
+                && workers.workers.get(3).exit().isDone());
         assertEquals(new WorkerPool.CrashLoop(0, Duration.ZERO), pool.crashLoop(), "a rejected reload is no crash loop");
         assertEquals(4, workers.workers.size(), "nothing relaunched for a rejected generation");
         assertEquals(List.of(1, 2), pool.snapshot().stream().map(WorkerStatus::id).toList());
