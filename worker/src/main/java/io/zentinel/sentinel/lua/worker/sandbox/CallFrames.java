@@ -1,7 +1,9 @@
 package io.zentinel.sentinel.lua.worker.sandbox;
 
+import org.luaj.vm2.LuaClosure;
 import org.luaj.vm2.LuaError;
 import org.luaj.vm2.LuaValue;
+import org.luaj.vm2.UpValue;
 
 /**
  * The call stack of one Lua thread (the VM's main thread or one coroutine) as the
@@ -22,27 +24,50 @@ final class CallFrames {
     int[] code;
     /** Registers of the innermost frame. */
     LuaValue[] stack;
+    /** The innermost frame's closure (its constants and upvalues), {@code null} for a Java function. */
+    LuaClosure closure;
 
     private final int[][] codes;
     private final LuaValue[][] stacks;
+    private final LuaClosure[] closures;
 
     CallFrames(Thread thread, int maxDepth, long allocationMark) {
         this.thread = thread;
         this.allocationMark = allocationMark;
         this.codes = new int[maxDepth][];
         this.stacks = new LuaValue[maxDepth][];
+        this.closures = new LuaClosure[maxDepth];
     }
 
     /** Enters a frame; refuses, before counting it, when the depth limit is reached. */
-    void push(int[] frameCode, LuaValue[] frameStack) {
+    void push(LuaClosure frameClosure, LuaValue[] frameStack) {
         if (depth >= codes.length) {
             throw new LuaError("stack overflow");
         }
         codes[depth] = code;
         stacks[depth] = stack;
+        closures[depth] = closure;
         depth++;
-        code = frameCode;
+        closure = frameClosure;
+        code = frameClosure != null ? frameClosure.p.code : null;
         stack = frameStack;
+    }
+
+    /** The value of the innermost closure's upvalue {@code index}, or {@code null}. */
+    LuaValue upvalue(int index) {
+        UpValue[] upvalues = closure != null ? closure.upValues : null;
+        return upvalues != null && index < upvalues.length && upvalues[index] != null
+                ? upvalues[index].getValue() : null;
+    }
+
+    /** Register or constant operand {@code rk} of the innermost frame ({@code RK(x)} of the Lua VM). */
+    LuaValue rk(int rk) {
+        if ((rk & 0x100) != 0) {
+            LuaValue[] k = closure != null ? closure.p.k : null;
+            int i = rk & 0xFF;
+            return k != null && i < k.length ? k[i] : null;
+        }
+        return stack != null && rk < stack.length ? stack[rk] : null;
     }
 
     void pop() {
@@ -52,8 +77,10 @@ final class CallFrames {
         depth--;
         code = codes[depth];
         stack = stacks[depth];
+        closure = closures[depth];
         codes[depth] = null;
         stacks[depth] = null;
+        closures[depth] = null;
     }
 
     /** Forgets every frame (the VM's main thread, at the start of a run). */
@@ -63,5 +90,6 @@ final class CallFrames {
         }
         code = null;
         stack = null;
+        closure = null;
     }
 }

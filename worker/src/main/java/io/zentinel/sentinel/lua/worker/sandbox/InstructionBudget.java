@@ -13,6 +13,7 @@ import org.luaj.vm2.LuaClosure;
 import org.luaj.vm2.LuaError;
 import org.luaj.vm2.LuaFunction;
 import org.luaj.vm2.LuaString;
+import org.luaj.vm2.LuaTable;
 import org.luaj.vm2.LuaThread;
 import org.luaj.vm2.LuaValue;
 import org.luaj.vm2.Varargs;
@@ -32,8 +33,16 @@ import org.luaj.vm2.lib.OneArgFunction;
  *     {@link BudgetExceededError} is thrown.</li>
  * <li>Every {@value #CHECK_INTERVAL} instructions: the deadline (the earlier of the script's
  *     {@code scripts.timeout} and the event's {@code resource-limits.max-execution-time}) and
- *     the bytes the run's threads allocated ({@code resource-limits.max-memory}, measured with
- *     {@code ThreadMXBean.getCurrentThreadAllocatedBytes()}: garbage counts too).</li>
+ *     the bytes the run's threads allocated (measured with
+ *     {@code ThreadMXBean.getCurrentThreadAllocatedBytes()}); each time they pass another
+ *     {@code resource-limits.max-memory}, the growth of the worker's live heap (in use after the
+ *     most recent garbage collection) since the run started is compared with that limit, so
+ *     that garbage alone never fails a run (a numeric loop allocates 16-20 bytes per
+ *     instruction in boxed numbers) but data a run keeps does. Strings of
+ *     {@value #LARGE_STRING_BYTES} bytes or more settle the count at once.</li>
+ * <li>Table stores: before each {@code SETTABLE}, {@code SETTABUP} (global assignment) and
+ *     {@code SETLIST} (table constructor) the target table's entries are checked against
+ *     {@code resource-limits.max-table-entries} (see {@link TableEntries}).</li>
  * <li>Concatenation: before each {@code OP_CONCAT} the operands' lengths are added up and
  *     checked against {@code resource-limits.max-string-bytes}, so {@code s = s .. s} cannot
  *     double its way past the heap between two allocation checks.</li>
@@ -59,6 +68,8 @@ public final class InstructionBudget extends DebugLib implements ExecutionGuard 
 
     /** Instructions between two deadline and allocation checks. */
     public static final int CHECK_INTERVAL = 1024;
+    /** A string at least this long about to be built settles the allocation count at once. */
+    static final long LARGE_STRING_BYTES = 64 * 1024;
 
     static final String KEY_INSTRUCTIONS = "resource-limits.max-instructions";
     static final String KEY_EXECUTION_TIME = "resource-limits.max-execution-time";
@@ -95,6 +106,7 @@ public final class InstructionBudget extends DebugLib implements ExecutionGuard 
     private final RunLimits limits;
     private final boolean measureAllocation;
     private final List<CallFrames> coroutineFrames = new ArrayList<>();
+    private final TableEntries tableEntries = new TableEntries();
 
     private Globals globals;
     private LuaThread mainThread;
@@ -104,6 +116,12 @@ public final class InstructionBudget extends DebugLib implements ExecutionGuard 
     private long instructions;
     private long nextCheck = Long.MAX_VALUE;
     private long allocated;
+    /** Bytes of {@link #allocated} already judged by {@link #checkLiveHeap()}. */
+    private long allocationJudged;
+    /** {@link LiveHeap#bytesAfterLastCollection()} when the run started. */
+    private long liveAtStart;
+    /** Large string lengths announced by libraries since the allocation count was last settled for them. */
+    private long largeStringBytes;
     private int coroutinesCreated;
     private BudgetExceededError tripped;
 
@@ -186,6 +204,10 @@ public final class InstructionBudget extends DebugLib implements ExecutionGuard 
         deadline = eventDeadlineFirst ? eventDeadline : scriptDeadline;
         instructions = 0;
         allocated = 0;
+        allocationJudged = 0;
+        largeStringBytes = 0;
+        tableEntries.clear();
+        liveAtStart = measureAllocation ? LiveHeap.bytesAfterLastCollection() : 0;
         coroutinesCreated = 0;
         tripped = null;
         globals.running = mainThread;
@@ -205,6 +227,7 @@ public final class InstructionBudget extends DebugLib implements ExecutionGuard 
         }
         running = false;
         nextCheck = Long.MAX_VALUE;
+        tableEntries.clear();
         for (CallFrames f : coroutineFrames) {
             if (f.thread != Thread.currentThread() && f.thread.isAlive()) {
                 f.thread.interrupt();
@@ -216,6 +239,11 @@ public final class InstructionBudget extends DebugLib implements ExecutionGuard 
     /** Instructions of the current or last run. */
     public long instructions() {
         return instructions;
+    }
+
+    /** The table size check of this VM's table stores ({@code rawset} uses it too). */
+    TableEntries tableEntries() {
+        return tableEntries;
     }
 
     /** Bytes allocated by the current or last run (as far as measured). */
@@ -244,7 +272,7 @@ public final class InstructionBudget extends DebugLib implements ExecutionGuard 
 
     @Override
     public void onCall(LuaClosure c, Varargs varargs, LuaValue[] stack) {
-        frames().push(c.p.code, stack);
+        frames().push(c, stack);
     }
 
     @Override
@@ -259,8 +287,16 @@ public final class InstructionBudget extends DebugLib implements ExecutionGuard 
         }
         if (globals.running.callstack instanceof CallFrames f) {
             int[] code = f.code;
-            if (code != null && (code[pc] & 0x3F) == Lua.OP_CONCAT) {
-                checkConcat(f.stack, code[pc]);
+            if (code != null) {
+                int instruction = code[pc];
+                switch (instruction & 0x3F) {
+                    case Lua.OP_CONCAT -> checkConcat(f.stack, instruction);
+                    case Lua.OP_SETTABLE -> checkStore(f.rk(instruction >>> 6 & 0xFF), f, instruction);
+                    case Lua.OP_SETTABUP -> checkStore(f.upvalue(instruction >>> 6 & 0xFF), f, instruction);
+                    case Lua.OP_SETLIST -> checkSetList(f.stack, instruction, top);
+                    default -> {
+                    }
+                }
             }
         }
     }
@@ -287,6 +323,19 @@ public final class InstructionBudget extends DebugLib implements ExecutionGuard 
         if (bytes > limits.maxStringBytes()) {
             throw trip(BudgetExceededError.of(FailureKind.STRING_LIMIT, "string length", bytes,
                     limits.maxStringBytes(), KEY_STRING));
+        }
+        if (bytes >= LARGE_STRING_BYTES && running && measureAllocation) {
+            // a few instructions can allocate megabytes here: do not wait for the next checkpoint,
+            // but settle at most once per quarter of the memory limit that libraries announce
+            // (gsub announces its growing result again and again)
+            largeStringBytes += bytes;
+            if (largeStringBytes >= limits.maxMemoryBytes() / 4) {
+                largeStringBytes = 0;
+                settleAllocation(frames());
+                if (allocated - allocationJudged > limits.maxMemoryBytes()) {
+                    checkLiveHeap();
+                }
+            }
         }
     }
 
@@ -325,9 +374,8 @@ public final class InstructionBudget extends DebugLib implements ExecutionGuard 
         checkTime(System.nanoTime());
         if (measureAllocation) {
             settleAllocation(frames());
-            if (allocated > limits.maxMemoryBytes()) {
-                throw trip(BudgetExceededError.of(FailureKind.MEMORY_LIMIT, "allocated bytes", allocated,
-                        limits.maxMemoryBytes(), KEY_MEMORY));
+            if (allocated - allocationJudged > limits.maxMemoryBytes()) {
+                checkLiveHeap();
             }
         }
         nextCheck = Math.min(instructions + CHECK_INTERVAL, saturatedIncrement(limits.maxInstructions()));
@@ -359,6 +407,50 @@ public final class InstructionBudget extends DebugLib implements ExecutionGuard 
             }
         }
         checkStringLength(total);
+    }
+
+    /** {@code SETTABLE}/{@code SETTABUP}: {@code table[RK(B)] = RK(C)} may add one entry. */
+    private void checkStore(LuaValue table, CallFrames f, int instruction) {
+        if (table instanceof LuaTable t && !(table instanceof ReadOnlyTable)) {
+            long after = tableEntries.afterStore(t, f.rk(instruction >>> 23 & 0x1FF),
+                    f.rk(instruction >>> 14 & 0x1FF), limits.maxTableEntries());
+            if (after > 0) {
+                checkTableSize(after);
+            }
+        }
+    }
+
+    /** {@code SETLIST A B C}: a table constructor stores B values (B = 0: up to the top of the stack). */
+    private void checkSetList(LuaValue[] stack, int instruction, int top) {
+        int a = instruction >>> 6 & 0xFF;
+        if (stack == null || a >= stack.length || !(stack[a] instanceof LuaTable t)) {
+            return;
+        }
+        int b = instruction >>> 23 & 0x1FF;
+        long added = b != 0 ? b : (long) top - a - 1;
+        long after = tableEntries.afterAdding(t, added, limits.maxTableEntries());
+        if (after > 0) {
+            checkTableSize(after);
+        }
+    }
+
+    /**
+     * The run has allocated another {@code resource-limits.max-memory} bytes: garbage (boxed
+     * numbers, temporary strings) or data it keeps. Which one is told by the heap the worker
+     * still had in use after the garbage collector's most recent run, compared with the same
+     * figure when the run started: when it grew by more than the limit, the run fails; otherwise the allocation is taken for garbage and the next
+     * {@code max-memory} bytes the run allocates are judged again. A run that builds live data
+     * makes the worker's small heap ({@code workers.heap-bytes}) collect long before that, so
+     * it is caught within about twice the limit of allocation; {@code -Xmx} with
+     * {@code -XX:+ExitOnOutOfMemoryError} remains the hard backstop.
+     */
+    private void checkLiveHeap() {
+        long growth = LiveHeap.bytesAfterLastCollection() - liveAtStart;
+        if (growth > limits.maxMemoryBytes()) {
+            throw trip(BudgetExceededError.of(FailureKind.MEMORY_LIMIT, "live heap growth in bytes", growth,
+                    limits.maxMemoryBytes(), KEY_MEMORY));
+        }
+        allocationJudged = allocated;
     }
 
     private void settleAllocation(CallFrames f) {

@@ -10,11 +10,13 @@ import io.zentinel.sentinel.lua.protocol.v1.SandboxLimits;
  * rejected rather than replaced by a default ("reject, never clamp").
  *
  * @param maxInstructions  Lua VM instructions per script run ({@code resource-limits.max-instructions})
- * @param maxMemoryBytes   bytes a script run may allocate ({@code resource-limits.max-memory})
+ * @param maxMemoryBytes   growth of the worker's live heap a script run may cause, judged each time
+ *                         the run has allocated this many more bytes ({@code resource-limits.max-memory})
  * @param maxExecutionMs   wall-clock budget of one whole event ({@code resource-limits.max-execution-time})
  * @param scriptTimeoutMs  wall-clock budget of one script run ({@code scripts.timeout})
  * @param maxStringBytes   longest string a script may build ({@code resource-limits.max-string-bytes})
- * @param maxTableEntries  entries in one table built by a library ({@code resource-limits.max-table-entries})
+ * @param maxTableEntries  entries in one table, whether a script or a library builds it
+ *                         ({@code resource-limits.max-table-entries})
  * @param maxBodyBytes     largest body handed to the body hooks
  * @param maxCallDepth     nested Lua calls ({@code resource-limits.max-call-depth})
  * @param maxCoroutines    coroutines one script run may create ({@code resource-limits.max-coroutines}; 0 = none)

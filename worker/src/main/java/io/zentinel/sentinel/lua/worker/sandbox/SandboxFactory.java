@@ -98,6 +98,7 @@ public final class SandboxFactory {
         for (String name : BASE_FUNCTIONS) {
             env.rawset(name, g.rawget(name));
         }
+        env.rawset("rawset", guardedRawset(g.rawget("rawset"), budget));
         env.rawset("load", functions.load());
         env.rawset("print", functions.print(g.rawget("tostring")));
         env.rawset("collectgarbage", SandboxFunctions.collectgarbage());
@@ -120,6 +121,22 @@ public final class SandboxFactory {
             g.rawset(name, LuaValue.NIL);
         }
         return sandbox;
+    }
+
+    /** {@code rawset} that respects resource-limits.max-table-entries like {@code t[k] = v} does. */
+    private static LuaValue guardedRawset(LuaValue rawset, InstructionBudget budget) {
+        return new org.luaj.vm2.lib.VarArgFunction() {
+            @Override
+            public Varargs invoke(Varargs args) {
+                if (args.arg1() instanceof LuaTable t && !(t instanceof ReadOnlyTable)) {
+                    long after = budget.tableEntries().afterStore(t, args.arg(2), args.arg(3), budget.maxTableEntries());
+                    if (after > 0) {
+                        budget.checkTableSize(after);
+                    }
+                }
+                return rawset.invoke(args);
+            }
+        };
     }
 
     private static LuaValue readOnly(LuaValue value) {

@@ -224,8 +224,10 @@ class InstructionBudgetTest {
     void allocationBeyondTheMemoryLimitEndsTheRun() {
         LuaRunner lua = new LuaRunner(RunLimits.defaults().withMaxMemoryBytes(8L * 1024 * 1024)
                 .withMaxInstructions(Long.MAX_VALUE / 2).withTimes(10_000, 10_000));
-        String message = lua.failure(FailureKind.MEMORY_LIMIT, "local t = {} for i = 1, 1e8 do t[i] = {} end");
-        assertTrue(Pattern.matches("allocated bytes \\(\\d+\\) exceeds the maximum allowed \\(8388608, from "
+        // many tables, each within resource-limits.max-table-entries, all kept alive
+        String message = lua.failure(FailureKind.MEMORY_LIMIT, "local all = {} for i = 1, 1e8 do "
+                + "local t = {} for j = 1, 5000 do t[j] = {} end all[i] = t end");
+        assertTrue(Pattern.matches("live heap growth in bytes \\(\\d+\\) exceeds the maximum allowed \\(8388608, from "
                 + "'resource-limits.max-memory'\\)", message), message);
     }
 
