@@ -1,5 +1,8 @@
 package io.zentinel.sentinel.lua.supervisor.pool;
 
+import io.zentinel.sentinel.lua.supervisor.cgroup.CgroupExits;
+import io.zentinel.sentinel.lua.supervisor.cgroup.WorkerCgroup;
+import io.zentinel.sentinel.lua.supervisor.cgroup.WorkerCgroups;
 import io.zentinel.sentinel.lua.supervisor.config.AgentConfig;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -20,6 +23,11 @@ import org.slf4j.LoggerFactory;
  * pipe frame ({@code WorkerInit}), never through argv or the environment: the environment is
  * cleared except for {@link #INHERITED_ENVIRONMENT}, which also keeps {@code JAVA_TOOL_OPTIONS}
  * and friends from injecting flags into the sandbox JVM.
+ *
+ * <p>With {@link WorkerCgroups} in use, each worker gets its own cgroup and is started inside it:
+ * the command is prefixed with {@link WorkerCgroup#placeCommandPrefix()} ({@code /bin/sh -c 'ulimit
+ * -c 0; echo $$ > <cgroup>/cgroup.procs …; exec "$0" "$@"'}), so the JVM sizes itself from the
+ * cgroup's limits and the pid stays the worker's. The cgroup is removed once the process has exited.
  */
 public final class WorkerLauncher {
     /** The worker's entry point (module {@code worker}; never imported by the supervisor). */
@@ -66,11 +74,32 @@ public final class WorkerLauncher {
     private final WorkerRuntime runtime;
     private final long heapBytes;
     private final String logLevel;
+    private final WorkerCgroups cgroups;
 
+    /** A launcher that starts workers without cgroups. */
     public WorkerLauncher(WorkerRuntime runtime, AgentConfig config) {
+        this(runtime, config, WorkerCgroups.none("not requested"));
+    }
+
+    /** A launcher that starts each worker in its own cgroup of {@code cgroups} (closed by the caller). */
+    public WorkerLauncher(WorkerRuntime runtime, AgentConfig config, WorkerCgroups cgroups) {
         this.runtime = Objects.requireNonNull(runtime, "runtime");
         this.heapBytes = config.workers().heapBytes();
         this.logLevel = config.logLevel();
+        this.cgroups = Objects.requireNonNull(cgroups, "cgroups");
+    }
+
+    /** The cgroups workers are started in: their paths and counters, for {@code status}. */
+    public WorkerCgroups cgroups() {
+        return cgroups;
+    }
+
+    /** {@code prefix} followed by {@code command}: the argv that starts a worker inside its cgroup. */
+    public static List<String> placed(List<String> prefix, List<String> command) {
+        List<String> placed = new ArrayList<>(prefix.size() + command.size());
+        placed.addAll(prefix);
+        placed.addAll(command);
+        return List.copyOf(placed);
     }
 
     /** The full command line of a worker, executable first. The same for every worker id. */
@@ -101,14 +130,39 @@ public final class WorkerLauncher {
 
     /**
      * Starts worker {@code workerId}: stdin and stdout are pipes for {@link WorkerHandle}, stderr
-     * is copied into the log by a platform thread {@code worker-<id>-stderr}.
+     * is copied into the log by a platform thread {@code worker-<id>-stderr}. With cgroups, the
+     * process starts in a new cgroup {@code worker-<id>}, which is removed after it has exited.
      *
-     * @throws IOException when the process cannot be started (e.g. no such java executable)
+     * @throws IOException when the process cannot be started (e.g. no such java executable), or
+     *                     its cgroup cannot be created (it is then not started unfenced)
      */
     public Process launch(int workerId) throws IOException {
-        Process process = processBuilder(command()).start();
+        WorkerCgroup cgroup = cgroups.create(workerId);
+        Process process;
+        try {
+            process = processBuilder(placed(cgroup.placeCommandPrefix(), command())).start();
+        } catch (IOException | RuntimeException e) {
+            cgroup.close();
+            throw e;
+        }
         WorkerStderr.start(workerId, process.getErrorStream());
-        LOG.debug("worker-{} - launched (pid {})", workerId, process.pid());
+        if (cgroup.path() != null) {
+            process.onExit().thenRunAsync(() -> ended(workerId, process, cgroup),
+                    task -> Thread.ofVirtual().name("worker-" + workerId + "-cgroup").start(task));
+            LOG.debug("worker-{} - launched (pid {}) in {}", workerId, process.pid(), cgroup.path());
+        } else {
+            LOG.debug("worker-{} - launched (pid {})", workerId, process.pid());
+        }
         return process;
+    }
+
+    /** After the exit of a worker in a cgroup: says so when the kernel's OOM killer ended it, removes the cgroup. */
+    private static void ended(int workerId, Process process, WorkerCgroup cgroup) {
+        long oomKills = cgroup.oomKills();
+        if (CgroupExits.oomKilled(process.exitValue(), oomKills)) {
+            LOG.warn("worker-{} - killed: {} ({} OOM kill(s) in {}/{})", workerId, CgroupExits.OOM_KILL, oomKills,
+                    cgroup.path().getParent().getFileName(), cgroup.path().getFileName());
+        }
+        cgroup.close();
     }
 }

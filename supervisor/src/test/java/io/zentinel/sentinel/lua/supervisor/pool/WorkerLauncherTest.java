@@ -1,16 +1,24 @@
 package io.zentinel.sentinel.lua.supervisor.pool;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.zentinel.sentinel.lua.supervisor.cgroup.WorkerCgroup;
+import io.zentinel.sentinel.lua.supervisor.cgroup.WorkerCgroups;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class WorkerLauncherTest {
 
@@ -114,5 +122,113 @@ class WorkerLauncherTest {
 
         assertEquals("javaCommand must not be empty", noJava.getMessage());
         assertEquals("classpath must not be empty", noClasspath.getMessage());
+    }
+
+    /** Cgroups whose "cgroup.procs" is an ordinary file: records the placement and the removal. */
+    private static final class FileCgroups implements WorkerCgroups {
+        final Path procs;
+        final CompletableFuture<Integer> removed = new CompletableFuture<>();
+        final boolean refuse;
+
+        FileCgroups(Path procs, boolean refuse) {
+            this.procs = procs;
+            this.refuse = refuse;
+        }
+
+        @Override
+        public Mode mode() {
+            return Mode.V1;
+        }
+
+        @Override
+        public String description() {
+            return "test";
+        }
+
+        @Override
+        public WorkerCgroup create(int workerId) throws IOException {
+            if (refuse) {
+                throw new IOException("cannot create cgroup worker-" + workerId);
+            }
+            return new WorkerCgroup() {
+                @Override
+                public int workerId() {
+                    return workerId;
+                }
+
+                @Override
+                public Path path() {
+                    return procs.getParent();
+                }
+
+                @Override
+                public List<Path> paths() {
+                    return List.of(procs.getParent());
+                }
+
+                @Override
+                public List<String> placeCommandPrefix() {
+                    return List.of("/bin/sh", "-c", "echo $$ > '" + procs + "' || exit 71; exec \"$0\" \"$@\"");
+                }
+
+                @Override
+                public long throttledCount() {
+                    return 0;
+                }
+
+                @Override
+                public long oomKills() {
+                    return 0;
+                }
+
+                @Override
+                public void close() {
+                    removed.complete(workerId);
+                }
+            };
+        }
+
+        @Override
+        public Optional<WorkerCgroup> find(int workerId) {
+            return Optional.empty();
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    @Test
+    void withCgroupsTheWorkerStartsInsideItsCgroupUnderItsOwnPidWhichIsRemovedAfterTheExit(@TempDir Path dir)
+            throws Exception {
+        FileCgroups cgroups = new FileCgroups(dir.resolve("cgroup.procs"), false);
+        WorkerLauncher launcher = new WorkerLauncher(WorkerRuntime.fromSystemProperties(), new TestConfig().build(),
+                cgroups);
+
+        Process process = launcher.launch(4);
+        process.getOutputStream().close();   // the worker exits when stdin ends
+
+        assertTrue(process.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(4, cgroups.removed.get(30, TimeUnit.SECONDS));
+        assertEquals(process.pid() + "\n", Files.readString(dir.resolve("cgroup.procs")));
+        assertEquals(cgroups, launcher.cgroups());
+    }
+
+    @Test
+    void aWorkerWhoseCgroupCannotBeCreatedIsNotStarted(@TempDir Path dir) {
+        WorkerLauncher launcher = new WorkerLauncher(WorkerRuntime.fromSystemProperties(), new TestConfig().build(),
+                new FileCgroups(dir.resolve("cgroup.procs"), true));
+
+        IOException e = assertThrows(IOException.class, () -> launcher.launch(5));
+
+        assertEquals("cannot create cgroup worker-5", e.getMessage());
+        assertFalse(Files.exists(dir.resolve("cgroup.procs")));
+    }
+
+    @Test
+    void thePlacedCommandIsThePrefixThenTheCommand() {
+        assertEquals(List.of("/bin/sh", "-c", "x", "java", "-Xmx1m"),
+                WorkerLauncher.placed(List.of("/bin/sh", "-c", "x"), List.of("java", "-Xmx1m")));
+        assertEquals(List.of("java"), WorkerLauncher.placed(List.of(), List.of("java")));
     }
 }
