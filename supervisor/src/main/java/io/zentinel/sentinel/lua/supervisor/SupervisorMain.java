@@ -1,7 +1,12 @@
 package io.zentinel.sentinel.lua.supervisor;
 
 import io.zentinel.sentinel.lua.supervisor.cli.AgentOptions;
+import io.zentinel.sentinel.lua.supervisor.cli.BenchCommand;
+import io.zentinel.sentinel.lua.supervisor.cli.CheckCommand;
+import io.zentinel.sentinel.lua.supervisor.cli.ReloadCommand;
 import io.zentinel.sentinel.lua.supervisor.cli.RunCommand;
+import io.zentinel.sentinel.lua.supervisor.cli.StatusCommand;
+import io.zentinel.sentinel.lua.supervisor.cli.TestCommand;
 import io.zentinel.sentinel.lua.supervisor.cli.VersionCommand;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -16,13 +21,14 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "sentinel-lua-agent", mixinStandardHelpOptions = true, versionProvider = VersionCommand.class,
         description = "Lua scripting agent for the Sentinel reverse proxy.",
-        subcommands = {RunCommand.class, VersionCommand.class},
+        subcommands = {RunCommand.class, StatusCommand.class, ReloadCommand.class, CheckCommand.class,
+            TestCommand.class, VersionCommand.class, BenchCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             " 0:clean shutdown",
             " 1:internal error",
             " 2:invalid command-line arguments",
-            "69:socket in use by a running agent, or no worker could start",
+            "69:socket (or admin socket) in use by a running agent, or no worker could start",
             "78:invalid configuration or unreadable scripts directory"})
 public final class SupervisorMain implements Callable<Integer> {
 

@@ -2,6 +2,7 @@ package io.zentinel.sentinel.lua.supervisor.cli;
 
 import io.zentinel.sentinel.lua.supervisor.ExitCode;
 import io.zentinel.sentinel.lua.supervisor.Supervisor;
+import io.zentinel.sentinel.lua.supervisor.admin.AdminSocketException;
 import io.zentinel.sentinel.lua.supervisor.config.AgentConfig;
 import io.zentinel.sentinel.lua.supervisor.config.ConfigException;
 import io.zentinel.sentinel.lua.supervisor.pool.PoolStartException;
@@ -18,9 +19,16 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 import sun.misc.Signal;
 
-/** {@code sentinel-lua-agent run}: start the agent and serve until SIGTERM or SIGINT. */
+/** {@code sentinel-lua-agent run}: start the agent and serve until SIGTERM or SIGINT; SIGHUP reloads the scripts. */
 @Command(name = "run", mixinStandardHelpOptions = true,
-        description = "Start the agent: workers on the scripts, then the proxy socket (the default command).")
+        description = "Start the agent: workers on the scripts, then the proxy socket (the default command).",
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {
+            " 0:clean shutdown (SIGTERM or SIGINT; SIGHUP reloads the scripts)",
+            " 1:internal error",
+            " 2:invalid command-line arguments",
+            "69:socket or admin socket in use by a running agent, or no worker could start",
+            "78:invalid configuration or unreadable scripts directory"})
 public final class RunCommand implements Callable<Integer> {
 
     @Mixin
@@ -60,7 +68,7 @@ public final class RunCommand implements Callable<Integer> {
         } catch (ScriptSetException e) {
             err.println("sentinel-lua-agent: " + e.getMessage());
             return ExitCode.CONFIG.code();
-        } catch (SocketInUseException | PoolStartException e) {
+        } catch (SocketInUseException | AdminSocketException | PoolStartException e) {
             err.println("sentinel-lua-agent: " + e.getMessage());
             return ExitCode.UNAVAILABLE.code();
         } catch (IOException e) {
@@ -78,14 +86,18 @@ public final class RunCommand implements Callable<Integer> {
     }
 
     /**
-     * SIGTERM and SIGINT stop the agent gracefully and the command then exits 0. A shutdown hook
-     * covers other ways the JVM may be told to exit, so the socket file is removed in any case.
+     * SIGTERM and SIGINT stop the agent gracefully and the command then exits 0. SIGHUP reloads the
+     * scripts directory, like {@code sentinel-lua-agent reload}, on a thread of its own
+     * ({@code supervisor-reload}); reloads run one at a time. A shutdown hook covers other ways the
+     * JVM may be told to exit, so the socket file is removed in any case.
      */
     private static void stopOnSignals(Supervisor supervisor) {
         Runnable stop = () -> Thread.ofPlatform().name("supervisor-stop").start(supervisor::close);
         for (String name : new String[] {"TERM", "INT"}) {
             Signal.handle(new Signal(name), signal -> stop.run());
         }
+        Signal.handle(new Signal("HUP"), signal ->
+                Thread.ofPlatform().name("supervisor-reload").start(() -> supervisor.reload("SIGHUP")));
         Runtime.getRuntime().addShutdownHook(new Thread(supervisor::close, "supervisor-shutdown-hook"));
     }
 }

@@ -93,6 +93,26 @@ public final class ScriptSet {
         return new ScriptSet(directory, sources);
     }
 
+    /**
+     * A set of the one script {@code file} (the {@code check} and {@code test} commands), read
+     * under the same rules as a file of the scripts directory; its name need not end in {@code .lua}.
+     *
+     * @throws ScriptSetException naming the file and the rule it breaks
+     */
+    public static ScriptSet readFile(Path file) throws ScriptSetException {
+        Objects.requireNonNull(file, "file");
+        if (!Files.exists(file)) {
+            throw new ScriptSetException("script '" + file + "' does not exist");
+        }
+        if (!Files.isRegularFile(file)) {
+            throw new ScriptSetException("script '" + file + "' is not a regular file");
+        }
+        String name = file.getFileName().toString();
+        byte[] bytes = readScript(file, name);
+        return new ScriptSet(null, List.of(ScriptSource.newBuilder().setFileName(name)
+                .setSource(decode(bytes, name)).build()));
+    }
+
     private static byte[] readScript(Path file, String name) throws ScriptSetException {
         byte[] bytes;
         long size;
@@ -122,7 +142,7 @@ public final class ScriptSet {
         }
     }
 
-    /** The directory the set was read from, or {@code null} for {@link #of(List)}. */
+    /** The directory the set was read from, or {@code null} for {@link #of(List)} and {@link #readFile(Path)}. */
     public Path directory() {
         return directory;
     }

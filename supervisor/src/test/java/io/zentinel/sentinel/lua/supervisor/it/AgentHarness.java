@@ -55,6 +55,11 @@ final class AgentHarness implements AutoCloseable {
         return scripts;
     }
 
+    /** The agent's admin socket: in the test's directory, unless the configuration names another. */
+    Path adminSocket() {
+        return dir.resolve("admin.sock");
+    }
+
     /**
      * Starts the agent on a configuration file made of {@code extraKdl} plus the socket and
      * scripts paths of this harness.
@@ -66,8 +71,10 @@ final class AgentHarness implements AutoCloseable {
     /** As {@link #start(String)}, with {@code scriptsKeys} added to the {@code scripts} block. */
     Supervisor start(String scriptsKeys, String extraKdl) throws Exception {
         Path file = dir.resolve("agent.kdl");
+        // each agent gets its own admin socket, so that tests never share the default /tmp path
+        String admin = extraKdl.contains("admin {") ? "" : "admin { socket-path \"" + adminSocket() + "\" }\n";
         Files.writeString(file, "socket-path \"" + socket() + "\"\n"
-                + "scripts { directory \"scripts\"; " + scriptsKeys + " }\n" + extraKdl + "\n");
+                + "scripts { directory \"scripts\"; " + scriptsKeys + " }\n" + admin + extraKdl + "\n");
         AgentConfig config = ConfigLoader.load(file);
         supervisor = Supervisor.start(config, WorkerRuntime.fromSystemProperties());
         return supervisor;

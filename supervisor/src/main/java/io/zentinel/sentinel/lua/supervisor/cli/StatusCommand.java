@@ -1,0 +1,67 @@
+package io.zentinel.sentinel.lua.supervisor.cli;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.zentinel.sentinel.lua.supervisor.ExitCode;
+import io.zentinel.sentinel.lua.supervisor.admin.AdminClient;
+import io.zentinel.sentinel.lua.supervisor.admin.AdminProtocol;
+import io.zentinel.sentinel.lua.supervisor.admin.StatusReport;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code sentinel-lua-agent status}: workers, scripts, the last reload and totals of the running agent. */
+@Command(name = "status", mixinStandardHelpOptions = true,
+        description = {"Show the running agent's workers, scripts, last reload and totals.",
+            "Asks the agent over its admin socket; RSS and CPU %% are measured by the agent (oshi)."},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {
+            " 0:the agent answered",
+            " 1:internal error, or an answer that cannot be read",
+            " 2:invalid command-line arguments",
+            "69:no agent answers on the admin socket, or it refused this user",
+            "78:invalid configuration file"})
+public final class StatusCommand implements Callable<Integer> {
+
+    @Mixin
+    AdminTarget target = new AdminTarget();
+
+    @Option(names = "--json", description = "Print the agent's answer as JSON, for machines.")
+    boolean json;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        Map<String, String> env = System.getenv();
+        int[] status = {ExitCode.OK.code()};
+        AdminClient client = target.client(env, err, status);
+        if (client == null) {
+            return status[0];
+        }
+        try {
+            JsonNode body = client.call(AdminProtocol.Command.STATUS);
+            if (json) {
+                out.println(AdminProtocol.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(body));
+            } else {
+                new StatusPrinter(out, Style.detect(env)).status(AdminClient.convert(body, StatusReport.class));
+            }
+            out.flush();
+            return ExitCode.OK.code();
+        } catch (JsonProcessingException e) {
+            err.println("sentinel-lua-agent: cannot print the agent's answer: " + e.getOriginalMessage());
+            return ExitCode.SOFTWARE.code();
+        } catch (IOException e) {
+            return AdminTarget.failure(e, err);
+        }
+    }
+}
