@@ -1,5 +1,7 @@
 package io.zentinel.sentinel.lua.supervisor.cli;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import io.zentinel.sentinel.lua.supervisor.ExitCode;
 import io.zentinel.sentinel.lua.supervisor.admin.AdminClient;
 import io.zentinel.sentinel.lua.supervisor.admin.AdminErrorException;
@@ -52,22 +54,38 @@ public final class AdminTarget {
         return Duration.ofSeconds(timeoutSeconds);
     }
 
+    /** What a command does with the agent's answer; returns the exit status. */
+    @FunctionalInterface
+    interface AnswerHandler {
+        int handle(JsonNode body) throws IOException;
+    }
+
     /**
-     * The client for these options, or {@code null} after printing why there is none (the exit
-     * status is then in {@code status[0]}).
+     * Sends {@code command} to the agent and hands the answer to {@code handler}; every way this
+     * can fail is printed on {@code err} and mapped to its exit status (2 a bad --timeout, 78 an
+     * invalid configuration file, 69 no agent or refused, 1 an answer that cannot be printed).
      */
-    AdminClient client(Map<String, String> env, PrintWriter err, int[] status) {
+    int exchange(AdminProtocol.Command command, Map<String, String> env, PrintWriter err, AnswerHandler handler) {
         if (timeoutSeconds < 1) {
             err.println("sentinel-lua-agent: --timeout must be at least 1 second (was " + timeoutSeconds + ")");
-            status[0] = ExitCode.USAGE.code();
-            return null;
+            return ExitCode.USAGE.code();
         }
+        AdminClient client;
         try {
-            return new AdminClient(socketPath(env), timeout());
+            client = new AdminClient(socketPath(env), timeout());
         } catch (ConfigException e) {
             err.println("sentinel-lua-agent: " + e.getMessage());
-            status[0] = ExitCode.CONFIG.code();
-            return null;
+            return ExitCode.CONFIG.code();
+        }
+        try {
+            return handler.handle(client.call(command));
+        } catch (JsonProcessingException e) {
+            err.println("sentinel-lua-agent: cannot print the agent's answer: " + e.getOriginalMessage());
+            return ExitCode.SOFTWARE.code();
+        } catch (IOException e) {
+            return failure(e, err);
+        } finally {
+            err.flush();
         }
     }
 

@@ -1,12 +1,9 @@
 package io.zentinel.sentinel.lua.supervisor.cli;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
 import io.zentinel.sentinel.lua.supervisor.ExitCode;
 import io.zentinel.sentinel.lua.supervisor.admin.AdminClient;
 import io.zentinel.sentinel.lua.supervisor.admin.AdminProtocol;
 import io.zentinel.sentinel.lua.supervisor.admin.ReloadReport;
-import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -44,13 +41,7 @@ public final class ReloadCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         Map<String, String> env = System.getenv();
-        int[] status = {ExitCode.OK.code()};
-        AdminClient client = target.client(env, err, status);
-        if (client == null) {
-            return status[0];
-        }
-        try {
-            JsonNode body = client.call(AdminProtocol.Command.RELOAD);
+        return target.exchange(AdminProtocol.Command.RELOAD, env, err, body -> {
             ReloadReport report = AdminClient.convert(body, ReloadReport.class);
             if (json) {
                 out.println(AdminProtocol.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(body));
@@ -58,13 +49,7 @@ public final class ReloadCommand implements Callable<Integer> {
                 new StatusPrinter(out, Style.detect(env)).reload(report, err);
             }
             out.flush();
-            err.flush();
             return report.accepted() ? ExitCode.OK.code() : ExitCode.CONFIG.code();
-        } catch (JsonProcessingException e) {
-            err.println("sentinel-lua-agent: cannot print the agent's answer: " + e.getOriginalMessage());
-            return ExitCode.SOFTWARE.code();
-        } catch (IOException e) {
-            return AdminTarget.failure(e, err);
-        }
+        });
     }
 }

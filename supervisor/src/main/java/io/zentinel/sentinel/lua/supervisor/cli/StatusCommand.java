@@ -1,12 +1,9 @@
 package io.zentinel.sentinel.lua.supervisor.cli;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
 import io.zentinel.sentinel.lua.supervisor.ExitCode;
 import io.zentinel.sentinel.lua.supervisor.admin.AdminClient;
 import io.zentinel.sentinel.lua.supervisor.admin.AdminProtocol;
 import io.zentinel.sentinel.lua.supervisor.admin.StatusReport;
-import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -41,15 +38,8 @@ public final class StatusCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
         Map<String, String> env = System.getenv();
-        int[] status = {ExitCode.OK.code()};
-        AdminClient client = target.client(env, err, status);
-        if (client == null) {
-            return status[0];
-        }
-        try {
-            JsonNode body = client.call(AdminProtocol.Command.STATUS);
+        return target.exchange(AdminProtocol.Command.STATUS, env, spec.commandLine().getErr(), body -> {
             if (json) {
                 out.println(AdminProtocol.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(body));
             } else {
@@ -57,11 +47,6 @@ public final class StatusCommand implements Callable<Integer> {
             }
             out.flush();
             return ExitCode.OK.code();
-        } catch (JsonProcessingException e) {
-            err.println("sentinel-lua-agent: cannot print the agent's answer: " + e.getOriginalMessage());
-            return ExitCode.SOFTWARE.code();
-        } catch (IOException e) {
-            return AdminTarget.failure(e, err);
-        }
+        });
     }
 }
