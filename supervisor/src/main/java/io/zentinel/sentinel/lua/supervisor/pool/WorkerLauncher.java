@@ -64,8 +64,7 @@ public final class WorkerLauncher {
             "-Dorg.slf4j.simpleLogger.logFile=System.err",
             "-Dorg.slf4j.simpleLogger.levelInBrackets=true",
             "-Dorg.slf4j.simpleLogger.showDateTime=false",
-            "-Dorg.slf4j.simpleLogger.showThreadName=false",
-            "-Dorg.slf4j.simpleLogger.showShortLogName=true");
+            "-Dorg.slf4j.simpleLogger.showThreadName=false");
 
     /** Environment variables a worker inherits; all others are removed. */
     public static final Set<String> INHERITED_ENVIRONMENT = Set.of("PATH", "LANG", "LC_ALL", "TZ");

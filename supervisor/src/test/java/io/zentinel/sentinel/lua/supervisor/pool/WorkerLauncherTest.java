@@ -52,7 +52,6 @@ class WorkerLauncherTest {
                 "-Dorg.slf4j.simpleLogger.levelInBrackets=true",
                 "-Dorg.slf4j.simpleLogger.showDateTime=false",
                 "-Dorg.slf4j.simpleLogger.showThreadName=false",
-                "-Dorg.slf4j.simpleLogger.showShortLogName=true",
                 "-Dorg.slf4j.simpleLogger.defaultLogLevel=debug",
                 "-XX:AOTCache=/var/cache/agent/worker.aot",
                 "-cp",
