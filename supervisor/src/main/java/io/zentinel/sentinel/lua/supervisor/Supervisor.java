@@ -72,7 +72,7 @@ public final class Supervisor implements AutoCloseable {
     private final CountDownLatch closed = new CountDownLatch(1);
     private volatile AdminServer admin;
     private volatile ScriptWatcher watcher;
-    /** The workers' cgroups (issue 4); closed after the pool. */
+    /** The workers' cgroups; closed after the pool. */
     private volatile WorkerCgroups cgroups;
 
     private Supervisor(AgentConfig config, WorkerPool pool, EventDispatcher dispatcher, ProxyListener listener,
@@ -82,7 +82,12 @@ public final class Supervisor implements AutoCloseable {
         this.dispatcher = dispatcher;
         this.listener = listener;
         this.history = ReloadHistory.started(ready, Instant.now());
-        this.status = new StatusCollector(config, started, pool, dispatcher, listener, sampler, history);
+        this.status = new StatusCollector(config, started, pool, dispatcher, listener, sampler, history,
+                id -> {
+                    WorkerCgroups fences = cgroups;
+                    return fences == null ? null
+                            : fences.find(id).map(c -> c.path().toString()).orElse(null);
+                });
     }
 
     /**
@@ -306,7 +311,7 @@ public final class Supervisor implements AutoCloseable {
         return listener;
     }
 
-    /** Where the workers run fenced by the kernel: their cgroups, or none (issue 4). */
+    /** Where the workers run fenced by the kernel: their cgroups, or none. */
     public WorkerCgroups cgroups() {
         return cgroups;
     }

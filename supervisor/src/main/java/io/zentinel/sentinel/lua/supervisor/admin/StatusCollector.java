@@ -20,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.IntFunction;
 
 /**
  * Assembles a {@link StatusReport} from the running parts. Runs on an admin connection thread;
@@ -34,9 +35,12 @@ public final class StatusCollector {
     private final ProxyListener listener;
     private final ProcessSampler sampler;
     private final ReloadHistory history;
+    private final IntFunction<String> cgroupOf;
 
+    /** @param cgroupOf a worker's cgroup by worker id, or {@code null} when it runs in none */
     public StatusCollector(AgentConfig config, Instant started, WorkerPool pool, EventDispatcher dispatcher,
-                           ProxyListener listener, ProcessSampler sampler, ReloadHistory history) {
+                           ProxyListener listener, ProcessSampler sampler, ReloadHistory history,
+                           IntFunction<String> cgroupOf) {
         this.config = config;
         this.started = started;
         this.pool = pool;
@@ -44,6 +48,7 @@ public final class StatusCollector {
         this.listener = listener;
         this.sampler = sampler;
         this.history = history;
+        this.cgroupOf = cgroupOf;
     }
 
     public StatusReport collect() {
@@ -61,7 +66,7 @@ public final class StatusCollector {
             workers.add(new StatusReport.Worker(w.id(), w.pid(), w.state().name().toLowerCase(Locale.ROOT),
                     w.generation(), w.slot(), config.workers().vmsPerWorker(), w.executions(), w.inFlight(),
                     sample == null ? null : sample.rssBytes(), sample == null ? null : sample.cpuPercent(),
-                    timestamp(w.started()), seconds(w.started(), now), w.restarts(), w.lastExit(), null));
+                    timestamp(w.started()), seconds(w.started(), now), w.restarts(), w.lastExit(), cgroupOf.apply(w.id())));
         }
         ProcessSample own = samples.get(self);
         WorkerPool.CrashLoop crashLoop = pool.crashLoop();

@@ -47,7 +47,7 @@ public record StatusReport(Agent agent, ProcessFigures supervisor, List<Worker> 
      * @param started    launch time, ISO-8601 UTC
      * @param restarts   unplanned replacements of this worker's slot
      * @param lastExit   how the slot's previous worker ended (the last breach or crash), or {@code null}
-     * @param cgroup     the worker's cgroup, {@code null}: per-worker cgroups are not configured yet
+     * @param cgroup     the worker's cgroup, {@code null} when the host lets the agent create none
      */
     public record Worker(int id, long pid, String state, long generation, int slot, int vms, long executions,
                          int inFlight, Long rssBytes, Double cpuPercent, String started, long ageSeconds,
