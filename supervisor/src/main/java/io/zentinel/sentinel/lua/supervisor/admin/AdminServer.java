@@ -3,18 +3,14 @@ package io.zentinel.sentinel.lua.supervisor.admin;
 import io.zentinel.sentinel.lua.supervisor.admin.AdminProtocol.Command;
 import io.zentinel.sentinel.lua.supervisor.admin.AdminProtocol.ErrorCode;
 import io.zentinel.sentinel.lua.supervisor.admin.AdminProtocol.RequestException;
+import io.zentinel.sentinel.lua.supervisor.proxy.BoundSocket;
 import io.zentinel.sentinel.lua.supervisor.proxy.SocketInUseException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.ConnectException;
 import java.net.SocketTimeoutException;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
@@ -25,10 +21,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.newsclub.net.unix.AFUNIXServerSocket;
 import org.newsclub.net.unix.AFUNIXSocket;
-import org.newsclub.net.unix.AFUNIXSocketAddress;
 import org.newsclub.net.unix.AFUNIXSocketCredentials;
-import org.newsclub.net.unix.AddressAlreadyInUseSocketException;
-import org.newsclub.net.unix.ConnectionRefusedSocketException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,13 +48,10 @@ public final class AdminServer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(AdminServer.class);
     private static final int BACKLOG = 16;
-    private static final int PROBE_TIMEOUT_MILLIS = 1000;
-    private static final int S_IFMT = 0170000;
-    private static final int S_IFSOCK = 0140000;
 
     private final Path socketPath;
+    private final BoundSocket bound;
     private final AFUNIXServerSocket server;
-    private final Object fileKey;
     private final AdminHandler handler;
     private final PeerPolicy policy;
     private final Duration requestTimeout;
@@ -70,11 +60,10 @@ public final class AdminServer implements AutoCloseable {
     private final AtomicBoolean open = new AtomicBoolean(true);
     private final Thread acceptThread;
 
-    private AdminServer(Path socketPath, AFUNIXServerSocket server, Object fileKey, AdminHandler handler,
-                        PeerPolicy policy, Duration requestTimeout) {
-        this.socketPath = socketPath;
-        this.server = server;
-        this.fileKey = fileKey;
+    private AdminServer(BoundSocket bound, AdminHandler handler, PeerPolicy policy, Duration requestTimeout) {
+        this.socketPath = bound.path();
+        this.bound = bound;
+        this.server = bound.server();
         this.handler = handler;
         this.policy = policy;
         this.requestTimeout = requestTimeout;
@@ -97,86 +86,26 @@ public final class AdminServer implements AutoCloseable {
             throws IOException {
         Objects.requireNonNull(handler, "handler");
         Path path = socketPath.toAbsolutePath();
-        AFUNIXSocketAddress address = AFUNIXSocketAddress.of(path);
+        BoundSocket bound;
         try {
-            removeStaleSocket(path, address);
+            bound = BoundSocket.bind(path, SOCKET_PERMISSIONS, BACKLOG);
         } catch (SocketInUseException e) {
             throw e;
         } catch (IOException e) {
             throw new AdminSocketException("cannot listen on admin.socket-path " + path + ": " + e.getMessage(), e);
         }
-        AFUNIXServerSocket server = AFUNIXServerSocket.newInstance();
-        boolean bound = false;
+        PeerPolicy effective;
         try {
-            server.setReuseAddress(false);
-            server.setDeleteOnClose(false);
-            try {
-                server.bind(address, BACKLOG);
-            } catch (AddressAlreadyInUseSocketException e) {
-                throw new SocketInUseException(path);
-            }
-            bound = true;
-            Files.setPosixFilePermissions(path, SOCKET_PERMISSIONS);
-            BasicFileAttributes attrs = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-            PeerPolicy effective = policy != null ? policy
-                    : new PeerPolicy(((Number) Files.getAttribute(path, "unix:uid", LinkOption.NOFOLLOW_LINKS)).longValue());
-            AdminServer admin = new AdminServer(path, server, attrs.fileKey(), handler, effective, requestTimeout);
-            admin.acceptThread.start();
-            LOG.info("{} - admin socket listening (permissions {}, uid {} and root only)", path,
-                    PosixFilePermissions.toString(SOCKET_PERMISSIONS), effective.agentUid());
-            return admin;
-        } catch (SocketInUseException e) {
-            closeQuietly(server, e);
-            throw e;
-        } catch (IOException | RuntimeException e) {
-            closeQuietly(server, e);
-            if (bound) {
-                Files.deleteIfExists(path);
-            }
-            if (e instanceof IOException) {
-                throw new AdminSocketException("cannot listen on admin.socket-path " + path + ": " + e.getMessage(), e);
-            }
-            throw e;
-        }
-    }
-
-    private static void closeQuietly(AFUNIXServerSocket server, Exception e) {
-        try {
-            server.close();
-        } catch (IOException suppressed) {
-            e.addSuppressed(suppressed);
-        }
-    }
-
-    private static void removeStaleSocket(Path path, AFUNIXSocketAddress address) throws IOException {
-        BasicFileAttributes attrs;
-        try {
-            attrs = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-        } catch (NoSuchFileException e) {
-            return;
-        }
-        boolean socket;
-        try {
-            int mode = (Integer) Files.getAttribute(path, "unix:mode", LinkOption.NOFOLLOW_LINKS);
-            socket = (mode & S_IFMT) == S_IFSOCK;
-        } catch (UnsupportedOperationException | IllegalArgumentException e) {
-            socket = attrs.isOther();
-        }
-        if (!socket) {
-            throw new IOException("the path exists and is not a socket");
-        }
-        try (AFUNIXSocket probe = AFUNIXSocket.newInstance()) {
-            probe.connect(address, PROBE_TIMEOUT_MILLIS);
-            throw new SocketInUseException(path);
-        } catch (ConnectionRefusedSocketException | ConnectException e) {
-            LOG.debug("{} - nobody listens on the existing admin socket file: {}", path, e.getMessage());
-        } catch (SocketInUseException e) {
-            throw e;
+            effective = policy != null ? policy : new PeerPolicy(bound.ownerUid());
         } catch (IOException e) {
-            throw new IOException("cannot tell whether it is in use: " + e.getMessage(), e);
+            bound.close();
+            throw new AdminSocketException("cannot listen on admin.socket-path " + path + ": " + e.getMessage(), e);
         }
-        Files.deleteIfExists(path);
-        LOG.info("{} - removed a stale admin socket file", path);
+        AdminServer admin = new AdminServer(bound, handler, effective, requestTimeout);
+        admin.acceptThread.start();
+        LOG.info("{} - admin socket listening (permissions {}, uid {} and root only)", path,
+                PosixFilePermissions.toString(SOCKET_PERMISSIONS), effective.agentUid());
+        return admin;
     }
 
     public Path socketPath() {
@@ -319,24 +248,11 @@ public final class AdminServer implements AutoCloseable {
             return;
         }
         try {
-            server.close();
+            bound.close();
         } catch (IOException e) {
-            LOG.debug("{} - closing the admin socket: {}", socketPath, e.toString());
+            LOG.warn("{} - closing the admin socket: {}", socketPath, e.toString());
         }
         acceptThread.interrupt();
-        try {
-            BasicFileAttributes attrs = Files.readAttributes(socketPath, BasicFileAttributes.class,
-                    LinkOption.NOFOLLOW_LINKS);
-            if (Objects.equals(attrs.fileKey(), fileKey)) {
-                Files.deleteIfExists(socketPath);
-            } else {
-                LOG.warn("{} - the admin socket file was replaced by someone else; leaving it in place", socketPath);
-            }
-        } catch (NoSuchFileException e) {
-            LOG.debug("{} - admin socket file already gone", socketPath);
-        } catch (IOException e) {
-            LOG.warn("{} - could not remove the admin socket file: {}", socketPath, e.toString());
-        }
         try {
             acceptThread.join(Duration.ofSeconds(2));
         } catch (InterruptedException e) {

@@ -2,20 +2,11 @@ package io.zentinel.sentinel.lua.supervisor.proxy;
 
 import org.newsclub.net.unix.AFUNIXServerSocket;
 import org.newsclub.net.unix.AFUNIXSocket;
-import org.newsclub.net.unix.AFUNIXSocketAddress;
-import org.newsclub.net.unix.AddressAlreadyInUseSocketException;
-import org.newsclub.net.unix.ConnectionRefusedSocketException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.net.ConnectException;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
@@ -65,13 +56,10 @@ public final class ProxyListener implements AutoCloseable {
     public static final int DEFAULT_MAX_CONNECTIONS = 64;
 
     private static final int BACKLOG = 64;
-    private static final int PROBE_TIMEOUT_MILLIS = 1000;
-    private static final int S_IFMT = 0170000;
-    private static final int S_IFSOCK = 0140000;
 
     private final Path socketPath;
+    private final BoundSocket bound;
     private final AFUNIXServerSocket server;
-    private final FileIdentity socketFile;
     private final ProxyCodec codec = new ProxyCodec();
     private final ProxyConnection.Settings settings;
     private final ProxyStats stats = new ProxyStats();
@@ -82,11 +70,10 @@ public final class ProxyListener implements AutoCloseable {
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Thread acceptThread;
 
-    private ProxyListener(Path socketPath, AFUNIXServerSocket server, FileIdentity socketFile, int maxConnections,
-                          ProxyConnection.Settings settings) {
-        this.socketPath = socketPath;
-        this.server = server;
-        this.socketFile = socketFile;
+    private ProxyListener(BoundSocket bound, int maxConnections, ProxyConnection.Settings settings) {
+        this.socketPath = bound.path();
+        this.bound = bound;
+        this.server = bound.server();
         this.permits = new Semaphore(maxConnections);
         this.settings = settings;
         this.acceptThread = Thread.ofPlatform().name("proxy-listener").daemon(true).unstarted(this::acceptLoop);
@@ -110,70 +97,19 @@ public final class ProxyListener implements AutoCloseable {
         if (maxConnections < 1) {
             throw new IllegalArgumentException("maxConnections must be >= 1 (was " + maxConnections + ")");
         }
-        Path path = socketPath.toAbsolutePath();
-        AFUNIXSocketAddress address = AFUNIXSocketAddress.of(path);
-        removeStaleSocket(path, address);
-        AFUNIXServerSocket server = AFUNIXServerSocket.newInstance();
-        boolean bound = false;
+        BoundSocket bound;
         try {
-            server.setReuseAddress(false);
-            server.setDeleteOnClose(false); // deleted by us, and only while it is still our file
-            try {
-                server.bind(address, BACKLOG);
-            } catch (AddressAlreadyInUseSocketException e) {
-                throw new SocketInUseException(path);
-            }
-            bound = true;
-            Files.setPosixFilePermissions(path, socketPermissions);
-            ProxyListener listener = new ProxyListener(path, server, FileIdentity.of(path), maxConnections, settings);
-            listener.acceptThread.start();
-            log.info("{} - listening (permissions {}, at most {} connections)",
-                    path, PosixFilePermissions.toString(socketPermissions), maxConnections);
-            return listener;
-        } catch (IOException | RuntimeException e) {
-            try {
-                server.close();
-            } catch (IOException suppressed) {
-                e.addSuppressed(suppressed);
-            }
-            if (bound) {
-                Files.deleteIfExists(path);
-            }
-            throw e;
-        }
-    }
-
-    private static void removeStaleSocket(Path path, AFUNIXSocketAddress address) throws IOException {
-        BasicFileAttributes attrs;
-        try {
-            attrs = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-        } catch (NoSuchFileException e) {
-            return;
-        }
-        if (!isSocket(path, attrs)) {
-            throw new IOException("cannot bind " + path + ": the path exists and is not a socket");
-        }
-        try (AFUNIXSocket probe = AFUNIXSocket.newInstance()) {
-            probe.connect(address, PROBE_TIMEOUT_MILLIS);
-            throw new SocketInUseException(path);
-        } catch (ConnectionRefusedSocketException | ConnectException e) {
-            log.debug("{} - nobody listens on the existing socket file: {}", path, e.getMessage());
+            bound = BoundSocket.bind(socketPath, socketPermissions, BACKLOG);
         } catch (SocketInUseException e) {
             throw e;
         } catch (IOException e) {
-            throw new IOException("cannot tell whether socket " + path + " is in use: " + e.getMessage(), e);
+            throw new IOException("cannot bind " + socketPath.toAbsolutePath() + ": " + e.getMessage(), e);
         }
-        Files.deleteIfExists(path);
-        log.info("{} - removed a stale socket file", path);
-    }
-
-    private static boolean isSocket(Path path, BasicFileAttributes attrs) throws IOException {
-        try {
-            int mode = (Integer) Files.getAttribute(path, "unix:mode", LinkOption.NOFOLLOW_LINKS);
-            return (mode & S_IFMT) == S_IFSOCK;
-        } catch (UnsupportedOperationException | IllegalArgumentException e) {
-            return attrs.isOther(); // no "unix" view: sockets are "other" files
-        }
+        ProxyListener listener = new ProxyListener(bound, maxConnections, settings);
+        listener.acceptThread.start();
+        log.info("{} - listening (permissions {}, at most {} connections)",
+                bound.path(), PosixFilePermissions.toString(socketPermissions), maxConnections);
+        return listener;
     }
 
     private void acceptLoop() {
@@ -282,39 +218,15 @@ public final class ProxyListener implements AutoCloseable {
             return;
         }
         try {
-            server.close();
+            bound.close();
         } finally {
             acceptThread.interrupt();
-            deleteSocketFile();
             try {
                 acceptThread.join(Duration.ofSeconds(5));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
             log.info("{} - stopped accepting connections", socketPath);
-        }
-    }
-
-    private void deleteSocketFile() throws IOException {
-        try {
-            if (!socketFile.equals(FileIdentity.of(socketPath))) {
-                log.warn("{} - the socket file was replaced by someone else; leaving it in place", socketPath);
-                return;
-            }
-            Files.deleteIfExists(socketPath);
-        } catch (NoSuchFileException e) {
-            log.debug("{} - socket file already gone", socketPath);
-        }
-    }
-
-    /**
-     * Which file the path names: inode (file key) plus timestamps, because a new file may reuse
-     * the inode number of a deleted one.
-     */
-    private record FileIdentity(Object key, FileTime created, FileTime modified) {
-        static FileIdentity of(Path path) throws IOException {
-            BasicFileAttributes a = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-            return new FileIdentity(a.fileKey(), a.creationTime(), a.lastModifiedTime());
         }
     }
 
