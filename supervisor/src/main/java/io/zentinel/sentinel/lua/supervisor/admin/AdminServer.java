@@ -117,42 +117,23 @@ public final class AdminServer implements AutoCloseable {
     }
 
     private void acceptLoop() {
-        while (open.get()) {
-            try {
-                permits.acquire();
-            } catch (InterruptedException e) {
-                break;
-            }
-            AFUNIXSocket socket;
-            try {
-                socket = server.accept();
-            } catch (IOException e) {
-                permits.release();
-                if (!open.get()) {
-                    break;
-                }
-                LOG.warn("{} - admin accept failed, retrying in 100 ms: {}", socketPath, e.toString());
-                try {
-                    Thread.sleep(100);
-                } catch (InterruptedException interrupted) {
-                    break;
-                }
-                continue;
-            }
+        AFUNIXSocket socket;
+        while ((socket = bound.acceptNext(permits, open::get)) != null) {
+            AFUNIXSocket accepted = socket;
             String name = "admin-conn-" + connectionIds.incrementAndGet();
             try {
                 Thread.ofPlatform().name(name).daemon()
                         .uncaughtExceptionHandler((t, e) -> LOG.error("{} - uncaught exception", t.getName(), e))
                         .start(() -> {
                             try {
-                                serve(socket);
+                                serve(accepted);
                             } finally {
                                 permits.release();
                             }
                         });
             } catch (RuntimeException | OutOfMemoryError e) {
                 permits.release();
-                closeQuietly(socket);
+                BoundSocket.closeQuietly(accepted);
                 LOG.warn("{} - could not start an admin connection thread: {}", socketPath, e.toString());
             }
         }
@@ -231,14 +212,6 @@ public final class AdminServer implements AutoCloseable {
     private static void send(OutputStream out, byte[] response) throws IOException {
         out.write(response);
         out.flush();
-    }
-
-    private static void closeQuietly(AFUNIXSocket socket) {
-        try {
-            socket.close();
-        } catch (IOException ignored) {
-            // never used
-        }
     }
 
     /** Stops accepting and removes the socket file if it is still ours. Idempotent. */

@@ -10,6 +10,8 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.Set;
+import java.util.concurrent.Semaphore;
+import java.util.function.BooleanSupplier;
 import org.newsclub.net.unix.AFUNIXServerSocket;
 import org.newsclub.net.unix.AFUNIXSocket;
 import org.newsclub.net.unix.AFUNIXSocketAddress;
@@ -94,6 +96,57 @@ public final class BoundSocket {
 
     public AFUNIXServerSocket server() {
         return server;
+    }
+
+    /**
+     * The next connection, after taking one of {@code permits} for it (the caller releases it
+     * when the connection ends). Accept errors are logged and retried after 100 ms.
+     *
+     * @return the connection, or {@code null} once {@code open} turns false or the thread is
+     *         interrupted (no permit is then held)
+     */
+    public AFUNIXSocket acceptNext(Semaphore permits, BooleanSupplier open) {
+        while (open.getAsBoolean()) {
+            try {
+                permits.acquire();
+            } catch (InterruptedException e) {
+                return null;
+            }
+            AFUNIXSocket socket;
+            try {
+                socket = server.accept();
+            } catch (IOException e) {
+                permits.release();
+                if (!open.getAsBoolean()) {
+                    return null;
+                }
+                LOG.warn("{} - accept failed, retrying in 100 ms: {}", path, e.toString());
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException interrupted) {
+                    return null;
+                }
+                continue;
+            }
+            if (socket != null && open.getAsBoolean()) {
+                return socket;
+            }
+            closeQuietly(socket);
+            permits.release();
+        }
+        return null;
+    }
+
+    /** Closes an accepted connection that will not be served. */
+    public static void closeQuietly(AFUNIXSocket socket) {
+        if (socket == null) {
+            return;
+        }
+        try {
+            socket.close();
+        } catch (IOException e) {
+            LOG.debug("closing an unserved connection: {}", e.toString());
+        }
     }
 
     /** The uid owning the socket file: the agent's own uid, since the agent created it. */

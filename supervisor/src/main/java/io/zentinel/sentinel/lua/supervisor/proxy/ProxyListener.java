@@ -113,31 +113,8 @@ public final class ProxyListener implements AutoCloseable {
     }
 
     private void acceptLoop() {
-        while (accepting.get()) {
-            try {
-                permits.acquire();
-            } catch (InterruptedException e) {
-                break;
-            }
-            AFUNIXSocket socket;
-            try {
-                socket = server.accept();
-            } catch (IOException e) {
-                permits.release();
-                if (!accepting.get()) {
-                    break;
-                }
-                log.warn("{} - accept failed, retrying in 100 ms: {}", socketPath, e.toString());
-                if (!pause()) {
-                    break;
-                }
-                continue;
-            }
-            if (socket == null || !accepting.get()) {
-                closeQuietly(socket);
-                permits.release();
-                continue;
-            }
+        AFUNIXSocket socket;
+        while ((socket = bound.acceptNext(permits, accepting::get)) != null) {
             startConnection(socket);
         }
         log.debug("{} - accept loop ended", socketPath);
@@ -163,27 +140,8 @@ public final class ProxyListener implements AutoCloseable {
         } catch (RuntimeException | OutOfMemoryError e) {
             connections.remove(connection);
             permits.release();
-            closeQuietly(socket);
+            BoundSocket.closeQuietly(socket);
             log.warn("{} - could not start a connection thread: {}", socketPath, e.toString());
-        }
-    }
-
-    private static boolean pause() {
-        try {
-            Thread.sleep(100);
-            return true;
-        } catch (InterruptedException e) {
-            return false;
-        }
-    }
-
-    private static void closeQuietly(AFUNIXSocket socket) {
-        if (socket != null) {
-            try {
-                socket.close();
-            } catch (IOException ignored) {
-                // nothing to do: the connection was never used
-            }
         }
     }
 
