@@ -181,6 +181,8 @@ class HotReloadIT {
                     throw new AssertionError(e);
                 }
             });
+            // the new generation serves as soon as the pool swaps, a moment before the reload is recorded
+            await("reload recorded", () -> supervisor.lastReload() != null);
             ReloadReport last = supervisor.lastReload();
             assertTrue(last.accepted(), String.valueOf(last));
             assertEquals("file change", last.trigger());
