@@ -16,6 +16,12 @@ public record WorkerRuntime(String javaCommand, String classpath, List<String> e
     /** System property the distribution's launcher sets to the worker class path. */
     public static final String CLASSPATH_PROPERTY = "sentinel.lua.worker.classpath";
 
+    /**
+     * System property with extra worker JVM flags, separated by whitespace; the launcher sets it
+     * from {@code SENTINEL_LUA_WORKER_JAVA_OPTS} (workers do not inherit the supervisor's environment).
+     */
+    public static final String JVM_OPTIONS_PROPERTY = "sentinel.lua.worker.jvm-options";
+
     public WorkerRuntime {
         if (javaCommand == null || javaCommand.isBlank()) {
             throw new IllegalArgumentException("javaCommand must not be empty");
@@ -41,7 +47,10 @@ public record WorkerRuntime(String javaCommand, String classpath, List<String> e
         if (classpath == null || classpath.isBlank()) {
             classpath = properties.apply("java.class.path");
         }
-        return new WorkerRuntime(currentJava(), classpath, List.of());
+        String options = properties.apply(JVM_OPTIONS_PROPERTY);
+        List<String> extra = options == null || options.isBlank() ? List.of()
+                : List.of(options.strip().split("\\s+"));
+        return new WorkerRuntime(currentJava(), classpath, extra);
     }
 
     /** The executable running this JVM, else {@code ${java.home}/bin/java}. */

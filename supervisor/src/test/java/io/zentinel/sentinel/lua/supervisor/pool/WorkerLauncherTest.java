@@ -114,6 +114,18 @@ class WorkerLauncherTest {
     }
 
     @Test
+    void extraWorkerFlagsComeFromTheirPropertySplitOnWhitespace() {
+        WorkerRuntime runtime = WorkerRuntime.fromProperties(Map.of(
+                "java.class.path", "x.jar",
+                "sentinel.lua.worker.jvm-options", " -XX:AOTCache=/var/cache/w.aot\t -Xlog:disable ")::get);
+        WorkerRuntime blank = WorkerRuntime.fromProperties(Map.of(
+                "java.class.path", "x.jar", "sentinel.lua.worker.jvm-options", "  ")::get);
+
+        assertEquals(List.of("-XX:AOTCache=/var/cache/w.aot", "-Xlog:disable"), runtime.extraJvmArgs());
+        assertEquals(List.of(), blank.extraJvmArgs());
+    }
+
+    @Test
     void aRuntimeNeedsAJavaCommandAndAClasspath() {
         IllegalArgumentException noJava = assertThrows(IllegalArgumentException.class,
                 () -> new WorkerRuntime(" ", "x.jar", List.of()));
