@@ -33,10 +33,33 @@ public final class FrameWriter {
      * copying them together (the proxy's type byte and JSON payload).
      */
     public void write(byte lead, byte[] rest) throws IOException {
-        writeFrame(lead & 0xFF, rest);
+        writeFrame(lead & 0xFF, rest, true);
+    }
+
+    /**
+     * Like {@link #write(byte, byte[])} but leaves the frame in the stream's buffer until
+     * {@link #flush()}: one writer thread that has several frames at hand sends them with one
+     * system call.
+     */
+    public void writeUnflushed(byte lead, byte[] rest) throws IOException {
+        writeFrame(lead & 0xFF, rest, false);
+    }
+
+    /** Sends what {@link #writeUnflushed} left in the buffer. */
+    public void flush() throws IOException {
+        lock.lock();
+        try {
+            out.flush();
+        } finally {
+            lock.unlock();
+        }
     }
 
     private void writeFrame(int lead, byte[] rest) throws IOException {
+        writeFrame(lead, rest, true);
+    }
+
+    private void writeFrame(int lead, byte[] rest, boolean flush) throws IOException {
         long length = (long) rest.length + (lead >= 0 ? 1 : 0);
         if (length == 0) {
             throw new CorruptFrameException("frame length 0 is invalid");
@@ -56,7 +79,9 @@ public final class FrameWriter {
         try {
             out.write(header);
             out.write(rest);
-            out.flush();
+            if (flush) {
+                out.flush();
+            }
         } finally {
             lock.unlock();
         }

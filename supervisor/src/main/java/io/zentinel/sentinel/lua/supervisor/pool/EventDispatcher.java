@@ -16,6 +16,8 @@ import io.zentinel.sentinel.lua.supervisor.proxy.AgentResponse;
 import io.zentinel.sentinel.lua.supervisor.proxy.EventHandler;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -50,7 +52,9 @@ import org.slf4j.LoggerFactory;
  * <li>Unhandled events are allowed without a worker call; malformed ones get the failure mode.</li>
  * </ul>
  *
- * <p>Called on a virtual thread per event; never throws. Log lines per event are DEBUG; the
+ * <p>{@link #handleAsync} is the hot path: called on the connection's reader thread, it sends the
+ * call when a Lua VM is free at once and answers on the worker's reader thread; {@link #handle}
+ * blocks. Neither throws. Log lines per event are DEBUG; the
  * first failure of each cause is also logged at WARN.
  */
 public final class EventDispatcher implements EventHandler, AutoCloseable {
@@ -69,6 +73,7 @@ public final class EventDispatcher implements EventHandler, AutoCloseable {
     private final Duration resultTimeout;
     private final long maxCtxBytes;
     private final ScheduledExecutorService sweeper;
+
     /** What the serving scripts hook; re-read when the pool's {@code WorkerReady} changes (a reload). */
     private volatile LoadedHooks hooks = LoadedHooks.UNKNOWN;
 
@@ -107,8 +112,62 @@ public final class EventDispatcher implements EventHandler, AutoCloseable {
         return maxConcurrent - permits.availablePermits();
     }
 
+    /** What an event needs after its preparation: an answer at once, or a call to a worker. */
+    private sealed interface Step permits Answered, Calling {
+    }
+
+    private record Answered(AgentResponse response) implements Step {
+    }
+
+    /** A changed ctx is kept when {@code loaded} hooks a later phase, or this one again when {@code moreChunks}. */
+    private record Calling(String id, LoadedHooks loaded, boolean moreChunks, HookCall call) implements Step {
+    }
+
+    /** Answers on the calling thread, waiting for a free Lua VM and for the worker's result. */
     @Override
     public AgentResponse handle(AgentEvent event) {
+        return switch (prepare(event)) {
+            case Answered a -> a.response();
+            case Calling c -> callBlocking(c);
+        };
+    }
+
+    /**
+     * Answers without blocking any thread: the call is sent at once when a Lua VM is free, else
+     * by the thread that frees one, and the result becomes the answer on the worker's reader
+     * thread. Never {@code null}; the future never completes exceptionally.
+     */
+    @Override
+    public CompletableFuture<AgentResponse> handleAsync(AgentEvent event) {
+        Step step = prepare(event);
+        if (step instanceof Answered a) {
+            return CompletableFuture.completedFuture(a.response());
+        }
+        Calling c = (Calling) step;
+        if (!permits.tryAcquire()) {
+            return CompletableFuture.completedFuture(overloaded(c.id()));
+        }
+        CompletableFuture<WorkerLease> leased;
+        try {
+            leased = pool.acquireAsync(acquireTimeout);
+        } catch (RuntimeException e) {
+            permits.release();
+            return CompletableFuture.completedFuture(failed(c, e));
+        }
+        CompletableFuture<AgentResponse> answer = new CompletableFuture<>();
+        leased.whenComplete((lease, failure) -> {
+            if (failure != null) {
+                permits.release();
+                answer.complete(failure instanceof NoWorkerException e ? fail(c.id(), e.failureCause(), e.getMessage())
+                        : failed(c, failure));
+            } else {
+                callAsync(c, lease).whenComplete((response, t) -> answer.complete(t == null ? response : failed(c, t)));
+            }
+        });
+        return answer;
+    }
+
+    private Step prepare(AgentEvent event) {
         String id = event.correlationId() == null ? "" : event.correlationId();
         try {
             return switch (event) {
@@ -117,13 +176,13 @@ public final class EventDispatcher implements EventHandler, AutoCloseable {
                         e.isLast());
                 case AgentEvent.ResponseHeaders e -> responseHeaders(id, e);
                 case AgentEvent.ResponseBodyChunk e -> responseBody(id, e);
-                case AgentEvent.Unhandled e -> unhandled(id, e);
-                case AgentEvent.Malformed e -> fail(id, FailureCause.MALFORMED_EVENT,
-                        "event type 0x" + Integer.toHexString(e.type()) + " malformed: " + e.problem());
+                case AgentEvent.Unhandled e -> new Answered(unhandled(id, e));
+                case AgentEvent.Malformed e -> new Answered(fail(id, FailureCause.MALFORMED_EVENT,
+                        "event type 0x" + Integer.toHexString(e.type()) + " malformed: " + e.problem()));
             };
         } catch (RuntimeException e) {
             LOG.error("dispatcher - event {} failed unexpectedly", id, e);
-            return fail(id, FailureCause.INTERNAL_ERROR, e.toString());
+            return new Answered(fail(id, FailureCause.INTERNAL_ERROR, e.toString()));
         }
     }
 
@@ -138,7 +197,7 @@ public final class EventDispatcher implements EventHandler, AutoCloseable {
         return known;
     }
 
-    private AgentResponse requestHeaders(String id, AgentEvent.RequestHeaders event) {
+    private Step requestHeaders(String id, AgentEvent.RequestHeaders event) {
         RequestInfo request = EventMapping.requestInfo(event);
         LoadedHooks loaded = hooks();
         if (loaded.usedAfter(Phase.PHASE_REQUEST_HEADERS, false)) {
@@ -146,14 +205,14 @@ public final class EventDispatcher implements EventHandler, AutoCloseable {
         } else {
             store.forget(id); // ids are not unique: nothing of an earlier transaction applies
         }
-        return call(id, loaded, false, HookCall.newBuilder()
+        return new Calling(id, loaded, false, HookCall.newBuilder()
                 .setPhase(Phase.PHASE_REQUEST_HEADERS)
                 .setCorrelationId(id)
                 .setRequest(request)
                 .build());
     }
 
-    private AgentResponse responseHeaders(String id, AgentEvent.ResponseHeaders event) {
+    private Step responseHeaders(String id, AgentEvent.ResponseHeaders event) {
         ResponseInfo response = EventMapping.responseInfo(event);
         LoadedHooks loaded = hooks();
         boolean bodyHooked = loaded.usedAfter(Phase.PHASE_RESPONSE_HEADERS, false);
@@ -170,20 +229,20 @@ public final class EventDispatcher implements EventHandler, AutoCloseable {
         if (!bodyHooked) {
             store.forget(id); // no later call uses the transaction
         }
-        return call(id, loaded, false, call);
+        return new Calling(id, loaded, false, call);
     }
 
-    private AgentResponse responseBody(String id, AgentEvent.ResponseBodyChunk event) {
+    private Step responseBody(String id, AgentEvent.ResponseBodyChunk event) {
         try {
             return bodyChunk(id, Direction.RESPONSE, event.data(), event.chunkIndex(), event.isLast());
         } finally {
             if (event.isLast()) {
-                store.forget(id); // nothing follows the last response chunk
+                store.forget(id); // nothing follows the last response chunk (its call is built)
             }
         }
     }
 
-    private AgentResponse bodyChunk(String id, Direction direction, byte[] data, int chunkIndex, boolean last) {
+    private Step bodyChunk(String id, Direction direction, byte[] data, int chunkIndex, boolean last) {
         LoadedHooks loaded = hooks();
         byte[] bytes = data == null ? new byte[0] : data;
         // after the last request chunk, only a hooked response phase can use the transaction
@@ -193,7 +252,7 @@ public final class EventDispatcher implements EventHandler, AutoCloseable {
             if (done) {
                 store.forget(id);
             }
-            return fail(id, FailureCause.BODY_LIMIT, progress.reason());
+            return new Answered(fail(id, FailureCause.BODY_LIMIT, progress.reason()));
         }
         BodyChunk.Builder chunk = BodyChunk.newBuilder()
                 .setData(ByteString.copyFrom(bytes))
@@ -214,7 +273,7 @@ public final class EventDispatcher implements EventHandler, AutoCloseable {
         } else if (done) {
             store.forget(id);
         }
-        return call(id, loaded, !last, call.build());
+        return new Calling(id, loaded, !last, call.build());
     }
 
     private AgentResponse unhandled(String id, AgentEvent.Unhandled event) {
@@ -227,52 +286,87 @@ public final class EventDispatcher implements EventHandler, AutoCloseable {
         return allow;
     }
 
-    /**
-     * Takes a permit, leases a worker, waits for its result and applies the policy. A changed ctx
-     * is kept when {@code loaded} hooks a later phase, or this phase again when {@code moreChunks}.
-     */
-    private AgentResponse call(String id, LoadedHooks loaded, boolean moreChunks, HookCall call) {
+    /** Takes a permit, leases a worker (waiting for a free VM), waits for its result and answers. */
+    private AgentResponse callBlocking(Calling c) {
         if (!permits.tryAcquire()) {
-            return fail(id, FailureCause.OVERLOADED, "safety.max-concurrent (" + maxConcurrent + ") events in flight");
+            return overloaded(c.id());
         }
         try (WorkerLease lease = pool.acquire(acquireTimeout)) {
-            HookResult result = lease.call(call).get(resultTimeout.toNanos(), TimeUnit.NANOSECONDS);
-            if (result.getCtxChanged()) {
-                if (result.getCtx().size() > maxCtxBytes) {
-                    return fail(id, FailureCause.CTX_LIMIT, "ctx (" + result.getCtx().size()
-                            + " bytes) exceeds the maximum allowed (" + maxCtxBytes
-                            + ", from 'resource-limits.max-ctx-bytes')");
-                }
-                if (loaded.usedAfter(call.getPhase(), moreChunks)) {
-                    store.updateCtx(id, result.getCtx());
-                }
-            }
-            DecisionPolicy.Outcome outcome = policy.apply(id, call.getPhase(), result);
-            if (outcome.failure() != null) {
-                if (result.hasFailure()) {
-                    counters.scriptFailure(outcome.script());
-                }
-                logFailure(id, outcome.failure(), (outcome.script() == null ? "" : outcome.script() + ": ")
-                        + outcome.detail());
-            }
-            counters.decision(outcome.response().decision());
-            return outcome.response();
+            HookResult result = lease.call(c.call()).get(resultTimeout.toNanos(), TimeUnit.NANOSECONDS);
+            return answer(c, result);
         } catch (NoWorkerException e) {
-            return fail(id, e.failureCause(), e.getMessage());
+            return fail(c.id(), e.failureCause(), e.getMessage());
         } catch (ExecutionException e) {
-            if (e.getCause() instanceof WorkerGoneException gone) {
-                return fail(id, gone.failureCause(), gone.getMessage());
-            }
-            LOG.error("dispatcher - call for {} failed unexpectedly", id, e.getCause());
-            return fail(id, FailureCause.INTERNAL_ERROR, String.valueOf(e.getCause()));
+            return failed(c, e.getCause());
         } catch (TimeoutException e) {
-            return fail(id, FailureCause.TIME_LIMIT, "no result within " + resultTimeout);
+            return fail(c.id(), FailureCause.TIME_LIMIT, "no result within " + resultTimeout);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return fail(id, FailureCause.INTERNAL_ERROR, "interrupted while waiting for the worker");
+            return fail(c.id(), FailureCause.INTERNAL_ERROR, "interrupted while waiting for the worker");
+        } catch (RuntimeException e) {
+            return failed(c, e);
         } finally {
             permits.release();
         }
+    }
+
+    /**
+     * Sends the call on a lease already taken, with a permit already taken. The worker's handle
+     * completes every call, with a result or by its hard deadline, so no timer guards it here.
+     */
+    private CompletableFuture<AgentResponse> callAsync(Calling c, WorkerLease lease) {
+        try (lease) {
+            return lease.call(c.call()).handle((result, failure) -> {
+                try {
+                    return failure == null ? answer(c, result) : failed(c, failure);
+                } finally {
+                    permits.release();
+                }
+            });
+        } catch (RuntimeException e) {
+            permits.release();
+            return CompletableFuture.completedFuture(failed(c, e));
+        }
+    }
+
+    private AgentResponse overloaded(String id) {
+        return fail(id, FailureCause.OVERLOADED, "safety.max-concurrent (" + maxConcurrent + ") events in flight");
+    }
+
+    /** The answer for a call whose future failed: the worker went away, or something unexpected. */
+    private AgentResponse failed(Calling c, Throwable failure) {
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                ? failure.getCause() : failure;
+        if (cause instanceof WorkerGoneException gone) {
+            return fail(c.id(), gone.failureCause(), gone.getMessage());
+        }
+        LOG.error("dispatcher - call for {} failed unexpectedly", c.id(), cause);
+        return fail(c.id(), FailureCause.INTERNAL_ERROR, String.valueOf(cause));
+    }
+
+    /** Keeps a changed ctx where a later call can use it, then applies the policy to the result. */
+    private AgentResponse answer(Calling c, HookResult result) {
+        String id = c.id();
+        if (result.getCtxChanged()) {
+            if (result.getCtx().size() > maxCtxBytes) {
+                return fail(id, FailureCause.CTX_LIMIT, "ctx (" + result.getCtx().size()
+                        + " bytes) exceeds the maximum allowed (" + maxCtxBytes
+                        + ", from 'resource-limits.max-ctx-bytes')");
+            }
+            if (c.loaded().usedAfter(c.call().getPhase(), c.moreChunks())) {
+                store.updateCtx(id, result.getCtx());
+            }
+        }
+        DecisionPolicy.Outcome outcome = policy.apply(id, c.call().getPhase(), result);
+        if (outcome.failure() != null) {
+            if (result.hasFailure()) {
+                counters.scriptFailure(outcome.script());
+            }
+            logFailure(id, outcome.failure(), (outcome.script() == null ? "" : outcome.script() + ": ")
+                    + outcome.detail());
+        }
+        counters.decision(outcome.response().decision());
+        return outcome.response();
     }
 
     private AgentResponse fail(String id, FailureCause cause, String detail) {

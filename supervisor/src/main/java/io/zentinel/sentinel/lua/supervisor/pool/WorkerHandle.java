@@ -48,7 +48,8 @@ import org.slf4j.LoggerFactory;
  * at most that many reservations and {@link #call} refuses a call beyond it, so the worker never
  * queues a call behind a busy VM. The hard deadline is armed when the call is written, which is
  * therefore when it can start executing: time spent waiting for a free VM is spent in
- * {@link WorkerPool#acquire}, not against the deadline.
+ * {@link WorkerPool#acquire}, not against the deadline. Deadlines are checked every
+ * {@link #DEADLINE_SWEEP}, so a kill comes up to that much after the deadline.
  *
  * <p>Killing: a call that overruns {@code resource-limits.max-execution-time +
  * workers.kill-grace} kills the worker with {@code destroyForcibly()}: a script stuck inside Java
@@ -94,6 +95,7 @@ public final class WorkerHandle implements WorkerChannel {
     private String killReason;
     private ScheduledFuture<?> startTimer;
     private ScheduledFuture<?> heartbeatTimer;
+    private ScheduledFuture<?> deadlineTimer;
     private ScheduledFuture<?> retireTimer;
 
     private volatile WorkerState publishedState = WorkerState.STARTING;
@@ -104,7 +106,11 @@ public final class WorkerHandle implements WorkerChannel {
     private final AtomicLong heartbeatsSent = new AtomicLong();
     private final AtomicLong heartbeatsAnswered = new AtomicLong();
 
-    private record Pending(CompletableFuture<HookResult> future, ScheduledFuture<?> deadline) {
+    /** How often pending calls are checked against their deadline: the precision of the kill. */
+    static final Duration DEADLINE_SWEEP = Duration.ofMillis(10);
+
+    /** A call written to the worker; past {@code deadlineNanos} ({@link System#nanoTime()}) it overran. */
+    private record Pending(CompletableFuture<HookResult> future, long deadlineNanos) {
     }
 
     /**
@@ -280,9 +286,8 @@ public final class WorkerHandle implements WorkerChannel {
                 throw new IllegalStateException(name + " - a call beyond its " + capacity
                         + " Lua VMs would queue in the worker (one call per reservation)");
             }
-            ScheduledFuture<?> deadline = timer.schedule(() -> overrun(callId),
-                    callDeadline().toNanos(), TimeUnit.NANOSECONDS);
-            pending.put(callId, new Pending(future, deadline));
+            // a periodic sweep checks deadlines: one timer task per call cost more than the call
+            pending.put(callId, new Pending(future, System.nanoTime() + callDeadline().toNanos()));
         } finally {
             lock.unlock();
         }
@@ -301,6 +306,16 @@ public final class WorkerHandle implements WorkerChannel {
         return future;
     }
 
+    /** Timer task, every {@link #DEADLINE_SWEEP}: the calls past their deadline overran. */
+    private void sweepDeadlines() {
+        long now = System.nanoTime();
+        for (Map.Entry<Long, Pending> e : pending.entrySet()) {
+            if (now - e.getValue().deadlineNanos() >= 0) {
+                overrun(e.getKey());
+            }
+        }
+    }
+
     private void overrun(long callId) {
         Pending p = pending.remove(callId);
         if (p == null) {
@@ -317,7 +332,6 @@ public final class WorkerHandle implements WorkerChannel {
     private void failPending(long callId, WorkerGoneException e) {
         Pending p = pending.remove(callId);
         if (p != null) {
-            p.deadline.cancel(false);
             p.future.completeExceptionally(e);
         }
     }
@@ -372,7 +386,6 @@ public final class WorkerHandle implements WorkerChannel {
                     log.debug("{} - result for unknown call {} dropped", name, result.getCallId());
                     return;
                 }
-                p.deadline.cancel(false);
                 executions.incrementAndGet();
                 p.future.complete(result);
             }
@@ -393,6 +406,8 @@ public final class WorkerHandle implements WorkerChannel {
                 setState(WorkerState.READY);
                 heartbeatTimer = timer.scheduleAtFixedRate(this::heartbeat, heartbeatInterval.toNanos(),
                         heartbeatInterval.toNanos(), TimeUnit.NANOSECONDS);
+                deadlineTimer = timer.scheduleAtFixedRate(this::sweepDeadlines, DEADLINE_SWEEP.toNanos(),
+                        DEADLINE_SWEEP.toNanos(), TimeUnit.NANOSECONDS);
             }
         } finally {
             lock.unlock();
@@ -571,6 +586,7 @@ public final class WorkerHandle implements WorkerChannel {
             setState(WorkerState.DEAD);
             cancel(startTimer);
             cancel(heartbeatTimer);
+            cancel(deadlineTimer);
             cancel(retireTimer);
             int exitValue;
             try {

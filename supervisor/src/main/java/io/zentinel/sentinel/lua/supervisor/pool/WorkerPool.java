@@ -166,6 +166,8 @@ public final class WorkerPool implements AutoCloseable {
     private final ReentrantLock lock = new ReentrantLock();
     /** Acquires waiting for a free VM, longest waiting first. Guarded by lock. */
     private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
+    /** Asynchronous acquires served or failed, to be completed once the lock is released. Guarded by lock. */
+    private final List<Waiter> handoffs = new ArrayList<>();
 
     // guarded by lock
     private Generation current;
@@ -224,7 +226,7 @@ public final class WorkerPool implements AutoCloseable {
             }
             generation = new Generation(++generations, scripts);
         } finally {
-            lock.unlock();
+            unlockAndHandOff();
         }
         LOG.info("pool - starting {} workers on {} scripts", size, scripts.sources().size());
         List<Started> started = startAll(generation);
@@ -252,7 +254,7 @@ public final class WorkerPool implements AutoCloseable {
                 serveWaiters();
             }
         } finally {
-            lock.unlock();
+            unlockAndHandOff();
         }
         if (!serving) {
             stopped.forEach(m -> m.channel.retire("pool start failed"));
@@ -285,7 +287,7 @@ public final class WorkerPool implements AutoCloseable {
                 }
                 generation = new Generation(++generations, scripts);
             } finally {
-                lock.unlock();
+                unlockAndHandOff();
             }
             LOG.info("pool - reload: starting generation {} on {} scripts", generation.number,
                     scripts.sources().size());
@@ -328,7 +330,7 @@ public final class WorkerPool implements AutoCloseable {
                     serveWaiters();
                 }
             } finally {
-                lock.unlock();
+                unlockAndHandOff();
             }
             String why = accepted ? "replaced by generation " + generation.number : "reload rejected";
             stopped.forEach(m -> m.channel.retire(why));
@@ -356,7 +358,7 @@ public final class WorkerPool implements AutoCloseable {
                 slot.launching = true;
             }
         } finally {
-            lock.unlock();
+            unlockAndHandOff();
         }
         for (Slot slot : generation.slots) {
             CompletableFuture<WorkerReady> future = new CompletableFuture<>();
@@ -430,7 +432,7 @@ public final class WorkerPool implements AutoCloseable {
                 return;
             }
         } finally {
-            lock.unlock();
+            unlockAndHandOff();
         }
         WorkerChannel channel;
         try {
@@ -453,7 +455,7 @@ public final class WorkerPool implements AutoCloseable {
                 live.add(member);
             }
         } finally {
-            lock.unlock();
+            unlockAndHandOff();
         }
         if (abandoned) {
             channel.kill("launched after the pool closed or its generation retired");
@@ -497,7 +499,7 @@ public final class WorkerPool implements AutoCloseable {
                 scheduleLaunch(slot, delay);
             }
         } finally {
-            lock.unlock();
+            unlockAndHandOff();
         }
         started.completeExceptionally(new WorkerGoneException(FailureCause.WORKER_CRASHED, reason));
     }
@@ -523,7 +525,7 @@ public final class WorkerPool implements AutoCloseable {
                 member.retiredByPool = true;
             }
         } finally {
-            lock.unlock();
+            unlockAndHandOff();
         }
         if (stale && !member.exited) {
             member.channel.retire("ready after the pool closed or its generation retired");
@@ -567,7 +569,7 @@ public final class WorkerPool implements AutoCloseable {
             }
             scheduleLaunch(slot, delay);
         } finally {
-            lock.unlock();
+            unlockAndHandOff();
         }
     }
 
@@ -600,7 +602,7 @@ public final class WorkerPool implements AutoCloseable {
                     return lease(member);
                 }
             }
-            Waiter waiter = new Waiter(lock.newCondition());
+            Waiter waiter = new Waiter(lock.newCondition(), null);
             waiters.addLast(waiter);
             try {
                 serveWaiters();
@@ -627,17 +629,88 @@ public final class WorkerPool implements AutoCloseable {
                 }
             }
         } finally {
-            lock.unlock();
+            unlockAndHandOff();
         }
     }
 
-    /** An {@link #acquire} waiting for a free VM; {@code member} is set when it was served. Guarded by lock. */
+    /**
+     * {@link #acquire} without blocking: the future completes with the lease, at once when a VM
+     * is free, else on the thread that frees one (usually a worker's reader, which then sends the
+     * waiting call itself), or with a {@link NoWorkerException} after {@code timeout} or when the
+     * pool closes. Waiting acquires of both kinds are served first come, first served.
+     */
+    public CompletableFuture<WorkerLease> acquireAsync(Duration timeout) {
+        lock.lock();
+        try {
+            if (closed) {
+                return CompletableFuture.failedFuture(new NoWorkerException("worker pool is closed"));
+            }
+            if (waiters.isEmpty() && current != null) {
+                Member member = reserveLeastLoaded(current);
+                if (member != null) {
+                    return CompletableFuture.completedFuture(lease(member));
+                }
+            }
+            Waiter waiter = new Waiter(null, new CompletableFuture<>());
+            waiters.addLast(waiter);
+            waiter.timeout = timer.schedule(() -> expire(waiter, timeout), timeout.toNanos(), TimeUnit.NANOSECONDS);
+            serveWaiters();
+            return waiter.async;
+        } finally {
+            unlockAndHandOff();
+        }
+    }
+
+    /** Timer task: an asynchronous acquire was not served within its timeout. */
+    private void expire(Waiter waiter, Duration timeout) {
+        lock.lock();
+        try {
+            if (waiters.remove(waiter)) {
+                waiter.failure = closed ? new NoWorkerException("worker pool is closed") : noWorker(timeout);
+                handoffs.add(waiter);
+            }
+        } finally {
+            unlockAndHandOff();
+        }
+    }
+
+    /**
+     * Releases the lock, then completes the asynchronous acquires served meanwhile: their
+     * continuations write to a worker's pipe, which must never happen under the pool's lock.
+     */
+    private void unlockAndHandOff() {
+        List<Waiter> served = null;
+        if (!handoffs.isEmpty() && lock.getHoldCount() == 1) {
+            served = new ArrayList<>(handoffs);
+            handoffs.clear();
+        }
+        lock.unlock();
+        if (served != null) {
+            for (Waiter waiter : served) {
+                if (waiter.failure != null) {
+                    waiter.async.completeExceptionally(waiter.failure);
+                } else {
+                    waiter.async.complete(lease(waiter.member));
+                }
+            }
+        }
+    }
+
+    /**
+     * An acquire waiting for a free VM: a blocking one ({@code served}) or an asynchronous one
+     * ({@code async}, completed after the lock is released). {@code member} is set when it was
+     * served, {@code failure} when an asynchronous one failed. Guarded by lock.
+     */
     private static final class Waiter {
         final Condition served;
+        final CompletableFuture<WorkerLease> async;
         Member member;
+        NoWorkerException failure;
+        ScheduledFuture<?> timeout;
 
-        Waiter(Condition served) {
+        Waiter(Condition served, CompletableFuture<WorkerLease> async) {
             this.served = served;
+            this.async = async;
         }
     }
 
@@ -652,7 +725,20 @@ public final class WorkerPool implements AutoCloseable {
      */
     private void serveWaiters() {
         if (closed) {
-            waiters.forEach(w -> w.served.signal());
+            for (Waiter waiter : waiters) {
+                if (waiter.async == null) {
+                    waiter.served.signal();
+                }
+            }
+            waiters.removeIf(waiter -> {
+                if (waiter.async == null) {
+                    return false;
+                }
+                waiter.timeout.cancel(false);
+                waiter.failure = new NoWorkerException("worker pool is closed");
+                handoffs.add(waiter);
+                return true;
+            });
             return;
         }
         while (!waiters.isEmpty() && current != null) {
@@ -662,7 +748,12 @@ public final class WorkerPool implements AutoCloseable {
             }
             Waiter waiter = waiters.pollFirst();
             waiter.member = member;
-            waiter.served.signal();
+            if (waiter.async == null) {
+                waiter.served.signal();
+            } else {
+                waiter.timeout.cancel(false);
+                handoffs.add(waiter);
+            }
         }
     }
 
@@ -762,7 +853,7 @@ public final class WorkerPool implements AutoCloseable {
                 replaceIfDue(member, due);
             }
         } finally {
-            lock.unlock();
+            unlockAndHandOff();
         }
     }
 
@@ -815,7 +906,7 @@ public final class WorkerPool implements AutoCloseable {
                 backoff.resetIfHealthy();
             }
         } finally {
-            lock.unlock();
+            unlockAndHandOff();
         }
     }
 
@@ -833,7 +924,7 @@ public final class WorkerPool implements AutoCloseable {
                             m.retireAfterExecutions))
                     .toList();
         } finally {
-            lock.unlock();
+            unlockAndHandOff();
         }
     }
 
@@ -842,7 +933,7 @@ public final class WorkerPool implements AutoCloseable {
         try {
             return backoff.status();
         } finally {
-            lock.unlock();
+            unlockAndHandOff();
         }
     }
 
@@ -861,7 +952,7 @@ public final class WorkerPool implements AutoCloseable {
         try {
             return current == null ? 0 : current.number;
         } finally {
-            lock.unlock();
+            unlockAndHandOff();
         }
     }
 
@@ -879,7 +970,7 @@ public final class WorkerPool implements AutoCloseable {
                 }
             }
         } finally {
-            lock.unlock();
+            unlockAndHandOff();
         }
         if (target == null) {
             return false;
@@ -910,7 +1001,7 @@ public final class WorkerPool implements AutoCloseable {
             members.forEach(m -> m.retiredByPool = true);
             serveWaiters();
         } finally {
-            lock.unlock();
+            unlockAndHandOff();
         }
         LOG.info("pool - closing, retiring {} workers", members.size());
         members.forEach(m -> m.channel.retire("pool closing"));

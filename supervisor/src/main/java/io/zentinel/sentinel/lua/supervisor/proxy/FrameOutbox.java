@@ -8,6 +8,8 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
 
 /**
@@ -37,6 +39,8 @@ final class FrameOutbox {
     }
 
     private static final Item STOP = new Item(-1, new byte[0], null);
+    /** Frames written per flush at most, so completions are not held back behind a long queue. */
+    private static final int MAX_BATCH = 64;
 
     private final String name;
     private final FrameWriter writer;
@@ -88,22 +92,40 @@ final class FrameOutbox {
         failQueued();
     }
 
+    /**
+     * Writes every frame queued by the time it wakes, then flushes once: under load the answers
+     * of pipelined events leave in one system call. Completions run after the flush.
+     */
     private void writeLoop() {
+        List<Item> batch = new ArrayList<>();
         try {
             while (true) {
                 Item item = queue.take();
-                if (item == STOP) {
-                    return;
-                }
+                boolean stop = false;
+                do {
+                    if (item == STOP) {
+                        stop = true;
+                        break;
+                    }
+                    batch.add(item);
+                    item = batch.size() < MAX_BATCH ? queue.poll() : null;
+                } while (item != null);
                 try {
-                    writer.write((byte) item.type(), item.payload());
+                    for (Item frame : batch) {
+                        writer.writeUnflushed((byte) frame.type(), frame.payload());
+                    }
+                    writer.flush();
                 } catch (IOException e) {
-                    complete(item, false);
+                    batch.forEach(frame -> complete(frame, false));
                     log.debug("{} - write failed, closing the connection: {}", name, e.toString());
                     onWriteFailure.run();
                     return;
                 }
-                complete(item, true);
+                batch.forEach(frame -> complete(frame, true));
+                batch.clear();
+                if (stop) {
+                    return;
+                }
             }
         } catch (InterruptedException e) {
             log.debug("{} - writer interrupted", name);

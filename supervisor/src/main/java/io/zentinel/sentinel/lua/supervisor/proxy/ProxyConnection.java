@@ -15,6 +15,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
@@ -26,7 +28,8 @@ import java.util.function.Function;
  * One proxy connection (agent protocol v2): handshake first, then a read loop that dispatches
  * every event to a virtual thread of its own; answers go out through the connection's single
  * writer ({@link FrameOutbox}, one {@code FrameWriter}), so frames never interleave and answers
- * may go out in any order.
+ * may go out in any order. The reader first offers each event to
+ * {@link EventHandler#handleAsync}; only a handler that has to block gets a virtual thread.
  *
  * <p>Guarantees: every event frame (0x10–0x17) gets exactly one AgentResponse while the
  * connection is open: the handler's, or the fallback's when the handler throws or returns
@@ -41,8 +44,9 @@ import java.util.function.Function;
  * {@code proxy-conn-<n>} started by {@link ProxyListener}, and {@code proxy-conn-<n>-writer}
  * writes; socket I/O stays off virtual threads because of a junixsocket limitation (see
  * {@link FrameOutbox}). {@link EventHandler#handle} and the fallback run on a virtual thread per
- * event ({@code proxy-conn-<n>-event-<m>}); the cancel listener runs on the reader thread, so it
- * must not block. {@link #close()}, {@link #inFlight()} and {@link #awaitIdle(Duration)} may be
+ * event ({@code proxy-conn-<n>-event-<m>}), or, for an event answered by
+ * {@link EventHandler#handleAsync}, the fallback and the encoding run on the thread that
+ * completed the answer; the cancel listener runs on the reader thread, so it must not block. {@link #close()}, {@link #inFlight()} and {@link #awaitIdle(Duration)} may be
  * called from any thread.
  *
  * <p>An event is in flight from the moment it is read until its answer has been written (or
@@ -385,6 +389,16 @@ public final class ProxyConnection implements Runnable {
             }
         }
         AgentEvent dispatched = event;
+        CompletableFuture<AgentResponse> pending;
+        try {
+            pending = settings.handler().handleAsync(dispatched);
+        } catch (Throwable t) {
+            pending = CompletableFuture.failedFuture(t);
+        }
+        if (pending != null) {
+            pending.whenComplete((response, failure) -> deliver(dispatched, response, failure));
+            return true;
+        }
         Thread thread = eventThreads.newThread(() -> answer(dispatched));
         try {
             thread.start();
@@ -395,13 +409,32 @@ public final class ProxyConnection implements Runnable {
         return true;
     }
 
-    /** Runs the handler and queues exactly one answer; called once per event. */
+    /** Runs the blocking handler on the event's virtual thread and delivers its answer. */
     private void answer(AgentEvent event) {
+        AgentResponse response = null;
+        Throwable failure = null;
+        try {
+            response = settings.handler().handle(event);
+        } catch (Throwable t) {
+            failure = t;
+        }
+        deliver(event, response, failure);
+    }
+
+    /**
+     * Queues exactly one answer for the event: {@code response}, or the fallback's when the
+     * handler failed ({@code failure}), returned nothing or its answer cannot be encoded. Called
+     * once per event, on whichever thread the answer became known.
+     */
+    private void deliver(AgentEvent event, AgentResponse response, Throwable failure) {
         byte[] payload = null;
         Error error = null;
         try {
             try {
-                AgentResponse response = settings.handler().handle(event);
+                if (failure != null) {
+                    throw failure instanceof CompletionException && failure.getCause() != null
+                            ? failure.getCause() : failure;
+                }
                 if (response == null) {
                     throw new IllegalStateException("handler returned no response");
                 }

@@ -449,6 +449,60 @@ class EventDispatcherTest {
     }
 
     @Test
+    void theAsynchronousPathAnswersAsTheBlockingOneDoes() throws Exception {
+        EventDispatcher dispatcher = dispatcher(c -> HookResult.newBuilder().setVerdict(Verdict.newBuilder()
+                .setAction(Action.BLOCK).setBody("no").addTags("waf")).build());
+
+        AgentResponse blocking = dispatcher.handle(requestHeaders("id-1"));
+        AgentResponse async = dispatcher.handleAsync(requestHeaders("id-1")).get(5, TimeUnit.SECONDS);
+
+        assertEquals(blocking, async);
+        assertEquals(calls().get(0), calls().get(1));
+        assertEquals(2, dispatcher.counters().decisions(DecisionKind.BLOCK));
+        assertEquals(0, dispatcher.inFlight(), "both permits were returned");
+    }
+
+    @Test
+    void anEventWithoutAFreeVmIsSentByTheThreadThatFreesOneAndNoThreadWaits() throws Exception {
+        EventDispatcher dispatcher = dispatcher(c -> null); // one worker, one VM, answered by hand
+        FakeWorker worker = workers.workers.get(0);
+
+        CompletableFuture<AgentResponse> first = dispatcher.handleAsync(requestHeaders("id-1"));
+        CompletableFuture<AgentResponse> second = dispatcher.handleAsync(requestHeaders("id-2"));
+        assertEquals(1, calls().size(), "the second event waits in the pool, not in the worker");
+        assertEquals(2, dispatcher.inFlight());
+
+        worker.answer(allow());
+        assertEquals(AgentResponse.allow("id-1"), first.get(5, TimeUnit.SECONDS));
+        assertEquals(2, calls().size(), "the second call went out when the first VM came back");
+        assertEquals("id-2", calls().get(1).getCorrelationId());
+        assertFalse(second.isDone());
+        worker.answer(allow());
+
+        assertEquals(AgentResponse.allow("id-2"), second.get(5, TimeUnit.SECONDS));
+        assertEquals(0, dispatcher.inFlight());
+    }
+
+    @Test
+    void theAsynchronousPathAnswersOverloadedAtOnceBeyondMaxConcurrentAndAWorkerDeathWithTheFailureMode()
+            throws Exception {
+        TestConfig config = new TestConfig();
+        config.workers = 1;
+        config.maxConcurrent = 1;
+        EventDispatcher dispatcher = dispatcher(config, EVERY_PHASE.answering(c -> null));
+        FakeWorker worker = workers.workers.get(0);
+
+        CompletableFuture<AgentResponse> first = dispatcher.handleAsync(requestHeaders("id-1"));
+        AgentResponse second = dispatcher.handleAsync(requestHeaders("id-2")).getNow(null);
+        worker.kill("test");
+
+        assertEquals(new DecisionPolicy(true).failure("id-2", FailureCause.OVERLOADED), second);
+        AgentResponse died = first.get(5, TimeUnit.SECONDS);
+        assertEquals(new DecisionPolicy(true).failure("id-1", FailureCause.WORKER_KILLED), died);
+        assertEquals(0, dispatcher.inFlight());
+    }
+
+    @Test
     void anUnexpectedExceptionBecomesAnInternalErrorAnswer() throws Exception {
         EventDispatcher dispatcher = dispatcher(c -> {
             throw new IllegalStateException("bug");

@@ -354,6 +354,67 @@ class WorkerPoolTest {
     }
 
     @Test
+    void anAsynchronousAcquireIsServedAtOnceWhenAVmIsFreeElseByTheThreadThatFreesOne() throws Exception {
+        FakeWorkers workers = new FakeWorkers(FakeWorker.Behaviour.ready().answering(c -> null));
+        WorkerPool pool = pool(workers(1), workers, FAST);
+        pool.start(SCRIPTS);
+        FakeWorker worker = workers.workers.get(0);
+
+        CompletableFuture<WorkerLease> first = pool.acquireAsync(WAIT);
+        assertTrue(first.isDone(), "the only VM was free");
+        first.get().call(call());
+        first.get().close();
+        CompletableFuture<WorkerLease> blockedAcquire = CompletableFuture.supplyAsync(() -> {
+            try {
+                return pool.acquire(WAIT);
+            } catch (NoWorkerException ex) {
+                throw new AssertionError(ex);
+            }
+        });
+        TimeUnit.MILLISECONDS.sleep(50); // the blocking acquire waits longer than the next one
+        CompletableFuture<WorkerLease> second = pool.acquireAsync(WAIT);
+        CompletableFuture<Thread> servedOn = second.thenApply(lease -> Thread.currentThread());
+        assertFalse(second.isDone(), "the only VM is busy");
+
+        Thread answering = new Thread(() -> worker.answer(FakeWorker.allow(call())), "answering");
+        answering.start();
+        answering.join();
+        WorkerLease blocked = blockedAcquire.get(5, TimeUnit.SECONDS);
+        assertFalse(second.isDone(), "first come, first served: the blocking acquire came first");
+        blocked.close();
+
+        assertSame(Thread.currentThread(), servedOn.get(5, TimeUnit.SECONDS),
+                "completed by the thread that returned the VM, after the pool's lock was released");
+        second.get().close();
+        assertEquals(1, worker.maxReserved());
+        assertEquals(0, worker.inFlight());
+    }
+
+    @Test
+    void anAsynchronousAcquireFailsAfterItsTimeoutAndWhenThePoolCloses() throws Exception {
+        FakeWorkers workers = new FakeWorkers(FakeWorker.Behaviour.ready());
+        WorkerPool pool = pool(workers(1), workers, FAST);
+        pool.start(SCRIPTS);
+        WorkerLease held = pool.acquire(WAIT);
+
+        CompletableFuture<WorkerLease> timedOut = pool.acquireAsync(Duration.ofMillis(50));
+        CompletableFuture<WorkerLease> closed = pool.acquireAsync(WAIT);
+        ExecutionException late = assertThrows(ExecutionException.class, () -> timedOut.get(5, TimeUnit.SECONDS));
+        pool.close();
+        ExecutionException gone = assertThrows(ExecutionException.class, () -> closed.get(5, TimeUnit.SECONDS));
+
+        NoWorkerException overloaded = (NoWorkerException) late.getCause();
+        assertEquals(FailureCause.OVERLOADED, overloaded.failureCause());
+        assertEquals("no free Lua VM within PT0.05S (1 of 1 busy on 1 ready workers, workers.vms-per-worker 1)",
+                overloaded.getMessage());
+        assertEquals("worker pool is closed", gone.getCause().getMessage());
+        ExecutionException afterClose = assertThrows(ExecutionException.class,
+                () -> pool.acquireAsync(WAIT).get(5, TimeUnit.SECONDS));
+        assertEquals("worker pool is closed", afterClose.getCause().getMessage());
+        held.close();
+    }
+
+    @Test
     void leaseCallsItsWorkerAndClosingTwiceIsHarmless() throws Exception {
         FakeWorkers workers = new FakeWorkers(FakeWorker.Behaviour.ready());
         WorkerPool pool = pool(workers(1), workers, FAST);

@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -346,6 +347,59 @@ class ProxyConnectionTest {
             assertEquals("fallback", r.get("decision").get("block").get("body").textValue(), id);
         }
         assertEquals(4, listener.stats().snapshot().fallbacks());
+        assertEquals(List.of(), proxy.violations());
+    }
+
+    /** Answers through {@link EventHandler#handleAsync} only; {@link #handle} must never run. */
+    private static final class AsyncHandler implements EventHandler {
+        final Map<String, CompletableFuture<AgentResponse>> pending = new java.util.concurrent.ConcurrentHashMap<>();
+        final CountDownLatch received = new CountDownLatch(4);
+
+        @Override
+        public AgentResponse handle(AgentEvent event) {
+            throw new AssertionError("the blocking path ran for " + event.correlationId());
+        }
+
+        @Override
+        public CompletableFuture<AgentResponse> handleAsync(AgentEvent event) {
+            String id = event.correlationId();
+            if (id.equals("throws-at-once")) {
+                throw new IllegalStateException("boom");
+            }
+            CompletableFuture<AgentResponse> answer = new CompletableFuture<>();
+            pending.put(id, answer);
+            received.countDown();
+            return answer;
+        }
+    }
+
+    @Test
+    void asynchronousAnswersGoOutWhenTheyCompleteOnAnyThreadAndFailuresGetTheFallback() throws Exception {
+        AsyncHandler handler = new AsyncHandler();
+        start(handler);
+        FakeProxy proxy = connectAndHandshake();
+
+        Map<String, CompletableFuture<JsonNode>> answers = new LinkedHashMap<>();
+        for (String id : List.of("slow", "fast", "fails", "null", "throws-at-once")) {
+            answers.put(id, proxy.request(FakeProxy.requestHeaders(id)));
+        }
+        assertTrue(handler.received.await(WAIT.toMillis(), TimeUnit.MILLISECONDS));
+        assertEquals("fallback", await(answers.get("throws-at-once")).get("decision").get("block").get("body").textValue());
+        Thread other = new Thread(() -> {
+            handler.pending.get("fast").complete(AgentResponse.allow("fast"));
+            handler.pending.get("fails").completeExceptionally(new IllegalStateException("worker gone"));
+            handler.pending.get("null").complete(null);
+        });
+        other.start();
+        other.join();
+
+        assertTrue(await(answers.get("fast")).get("decision").isTextual(), "allow, before the slow one");
+        assertFalse(answers.get("slow").isDone());
+        assertEquals("fallback", await(answers.get("fails")).get("decision").get("block").get("body").textValue());
+        assertEquals("fallback", await(answers.get("null")).get("decision").get("block").get("body").textValue());
+        handler.pending.get("slow").complete(AgentResponse.allow("slow"));
+        assertEquals("slow", StrictJson.checkAgentResponse(await(answers.get("slow"))));
+        assertEquals(3, listener.stats().snapshot().fallbacks());
         assertEquals(List.of(), proxy.violations());
     }
 

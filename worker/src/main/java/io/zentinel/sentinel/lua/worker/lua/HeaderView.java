@@ -14,14 +14,17 @@ import io.zentinel.sentinel.lua.protocol.v1.HeaderMutation;
  * the headers the proxy sent with every mutation an earlier script made applied, so that reads
  * reflect writes. Each mutation is also recorded, in order, for the verdict.
  *
- * <p>The map is built from the pipe message on the first read or write only, so a call whose
- * scripts never look at headers costs nothing. Names are compared case-insensitively (kept in
+ * <p>The map is built from the pipe message only when a script lists headers, reads every value
+ * of one, sets or removes one: reading the first value and adding values, what most scripts
+ * do, scan the message instead, so a call whose scripts do only that builds nothing. Names are compared case-insensitively (kept in
  * lower case); mutations keep the name as the script wrote it. One call, one thread.
  */
 final class HeaderView {
     private final List<Header> source;
     private final List<HeaderMutation> mutations;
     private Map<String, List<String>> headers;
+    /** Values added while {@link #headers} was not built: name, value, name, value, ... */
+    private List<String> added;
 
     HeaderView(List<Header> source, List<HeaderMutation> mutations) {
         this.source = source;
@@ -35,6 +38,12 @@ final class HeaderView {
                 headers.computeIfAbsent(lower(h.getName()), k -> new ArrayList<>(2)).addAll(h.getValuesList());
             }
             headers.values().removeIf(List::isEmpty);
+            if (added != null) {
+                for (int i = 0; i < added.size(); i += 2) {
+                    headers.computeIfAbsent(lower(added.get(i)), k -> new ArrayList<>(2)).add(added.get(i + 1));
+                }
+                added = null;
+            }
         }
         return headers;
     }
@@ -45,6 +54,21 @@ final class HeaderView {
 
     /** The first value of {@code name}, or {@code null}. */
     String first(String name) {
+        if (headers == null) {
+            for (Header h : source) {
+                if (h.getValuesCount() > 0 && h.getName().equalsIgnoreCase(name)) {
+                    return h.getValues(0);
+                }
+            }
+            if (added != null) {
+                for (int i = 0; i < added.size(); i += 2) {
+                    if (added.get(i).equalsIgnoreCase(name)) {
+                        return added.get(i + 1);
+                    }
+                }
+            }
+            return null;
+        }
         List<String> values = map().get(lower(name));
         return values == null || values.isEmpty() ? null : values.get(0);
     }
@@ -61,7 +85,15 @@ final class HeaderView {
     }
 
     void add(String name, String value) {
-        map().computeIfAbsent(lower(name), k -> new ArrayList<>(2)).add(value);
+        if (headers == null) {
+            if (added == null) {
+                added = new ArrayList<>(4);
+            }
+            added.add(name);
+            added.add(value);
+        } else {
+            headers.computeIfAbsent(lower(name), k -> new ArrayList<>(2)).add(value);
+        }
         mutations.add(HeaderMutation.newBuilder().setOp(HeaderMutation.Op.ADD).setName(name).setValue(value).build());
     }
 
