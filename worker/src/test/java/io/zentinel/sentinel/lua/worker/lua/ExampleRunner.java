@@ -60,6 +60,9 @@ final class ExampleRunner {
     static final String DECISION_PROBE = "__doc_decision";
     private static final Pattern COMPILE_ERROR = Pattern.compile("\\]:(\\d+): (.*)$");
 
+    /** {@code sentinel.version} in the examples. */
+    static final String AGENT_VERSION = "0.1.0";
+
     /** Generous time limits: the first blocks run in a cold JVM, and time limits are not what is tested. */
     static final RunLimits LIMITS = new RunLimits(10_000_000L, 50L * 1024 * 1024, 5_000, 5_000,
             10L * 1024 * 1024, 10_000, 1024 * 1024, 200, 16, 64 * 1024);
@@ -161,7 +164,7 @@ final class ExampleRunner {
         if (!problems.isEmpty()) {
             return;
         }
-        LuaVm vm = new LuaVm(0, LIMITS, catalog, "0.1.0", false, sentinel -> Map.of(
+        LuaVm vm = new LuaVm(0, LIMITS, catalog, AGENT_VERSION, false, sentinel -> Map.of(
                 VALUE_PROBE, new ValueProbe(), DECISION_PROBE, new DecisionProbe(sentinel)));
         LuaVm.ScriptLoad load = vm.load().getFirst();
         Set<Hook> hooks = load.hooks();
