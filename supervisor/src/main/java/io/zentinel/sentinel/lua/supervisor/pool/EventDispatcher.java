@@ -36,7 +36,8 @@ import org.slf4j.LoggerFactory;
  *     gets the failure-mode decision at once (cause {@code overloaded}).</li>
  * <li><b>Transactions</b>: the {@link TransactionStore} carries the request into later phases,
  *     the ctx from call to call, and body chunks until the last one (over scripts.max-body-bytes:
- *     cause {@code body-limit}). State is kept only when a later call can use it: the request
+ *     cause {@code body-limit}). A body event of a phase no loaded script hooks is allowed without
+ *     a worker call, whatever the body's size. State is kept only when a later call can use it: the request
  *     and response only while the loaded scripts ({@link WorkerPool#currentReady()}) hook a later
  *     phase, the ctx only when the worker returned {@code ctx_changed} and a later phase is
  *     hooked. A proxy sends response events only when configured for them, so a store that
@@ -244,10 +245,22 @@ public final class EventDispatcher implements EventHandler, AutoCloseable {
 
     private Step bodyChunk(String id, Direction direction, byte[] data, int chunkIndex, boolean last) {
         LoadedHooks loaded = hooks();
+        Phase phase = direction == Direction.REQUEST ? Phase.PHASE_REQUEST_BODY : Phase.PHASE_RESPONSE_BODY;
         byte[] bytes = data == null ? new byte[0] : data;
         // after the last request chunk, only a hooked response phase can use the transaction
         boolean done = last && direction == Direction.REQUEST && !loaded.usedAfter(Phase.PHASE_REQUEST_BODY, false);
         BodyProgress progress = store.appendBody(id, direction, bytes, last);
+        if (!loaded.hooks(phase)) {
+            // No loaded script reads this body: nothing to run, and its size is no failure, since
+            // scripts.max-body-bytes bounds what the body hooks get. It is buffered all the same, so
+            // that a reload that loads a body hook before the last chunk hands that hook the whole body.
+            if (done) {
+                store.forget(id);
+            }
+            AgentResponse allow = AgentResponse.allow(id);
+            counters.decision(allow.decision());
+            return allow;
+        }
         if (progress.overLimit()) {
             if (done) {
                 store.forget(id);
@@ -263,7 +276,7 @@ public final class EventDispatcher implements EventHandler, AutoCloseable {
             chunk.setBody(progress.body());
         }
         HookCall.Builder call = HookCall.newBuilder()
-                .setPhase(direction == Direction.REQUEST ? Phase.PHASE_REQUEST_BODY : Phase.PHASE_RESPONSE_BODY)
+                .setPhase(phase)
                 .setCorrelationId(id)
                 .setRequest(store.request(id))
                 .setChunk(chunk)

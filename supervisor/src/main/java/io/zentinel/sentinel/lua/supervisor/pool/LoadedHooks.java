@@ -41,6 +41,11 @@ record LoadedHooks(WorkerReady source, int phases) {
         return new LoadedHooks(ready, phases);
     }
 
+    /** Whether a script hooks {@code phase} itself. */
+    boolean hooks(Phase phase) {
+        return (phases & bit(phase)) != 0;
+    }
+
     /**
      * Whether a script hooks a phase after {@code phase} or, when {@code moreChunks} (a body chunk
      * that is not the last), {@code phase} itself: whether a later call of the transaction can

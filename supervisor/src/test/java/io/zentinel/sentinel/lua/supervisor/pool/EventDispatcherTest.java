@@ -226,6 +226,32 @@ class EventDispatcherTest {
     }
 
     @Test
+    void aBodyNoLoadedScriptHooksIsAllowedWhateverItsSize() throws Exception {
+        TestConfig config = new TestConfig();
+        config.workers = 1;
+        config.maxBodyBytes = 4;
+        config.failOpen = false;
+        EventDispatcher dispatcher = dispatcher(config, FakeWorker.Behaviour.ready()
+                .withHooks("headers.lua", Hook.REQUEST_HEADERS, Hook.RESPONSE_HEADERS));
+        dispatcher.handle(requestHeaders("id-1"));
+
+        AgentResponse first = dispatcher.handle(new AgentEvent.RequestBodyChunk("id-1", bytes("abc"), 0, false, 3, null));
+        AgentResponse over = dispatcher.handle(new AgentEvent.RequestBodyChunk("id-1", bytes("def"), 1, true, 6, 6L));
+        dispatcher.handle(responseHeaders("id-1"));
+        AgentResponse response = dispatcher.handle(new AgentEvent.ResponseBodyChunk("id-1", bytes("0123456789"), 0,
+                true, 10, 10L));
+
+        assertEquals(AgentResponse.allow("id-1"), first);
+        assertEquals(AgentResponse.allow("id-1"), over, "scripts.max-body-bytes bounds bodies handed to hooks only");
+        assertEquals(AgentResponse.allow("id-1"), response);
+        assertEquals(0, dispatcher.counters().failures(FailureCause.BODY_LIMIT));
+        assertEquals(List.of(Phase.PHASE_REQUEST_HEADERS, Phase.PHASE_RESPONSE_HEADERS),
+                calls().stream().map(HookCall::getPhase).toList(), "no worker call for a body no script reads");
+        assertEquals(0, store.size());
+        assertEquals(0, store.bufferedBytes());
+    }
+
+    @Test
     void eventsBeyondMaxConcurrentAreAnsweredAtOnceAsOverloaded() throws Exception {
         TestConfig config = new TestConfig();
         config.workers = 1;

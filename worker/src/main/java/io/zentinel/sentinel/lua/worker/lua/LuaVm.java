@@ -5,10 +5,12 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.function.Function;
 
 import io.zentinel.sentinel.lua.protocol.v1.Header;
 import io.zentinel.sentinel.lua.protocol.v1.Hook;
@@ -64,12 +66,23 @@ public final class LuaVm {
     private ScriptSelector selector = new ScriptSelector(List.of());
 
     public LuaVm(int id, RunLimits limits, ScriptCatalog catalog, String agentVersion, boolean debugScripts) {
+        this(id, limits, catalog, agentVersion, debugScripts, sentinel -> Map.of());
+    }
+
+    /**
+     * As the public constructor, with the globals {@code extraGlobals} makes for the VM's
+     * {@code sentinel} added to the library environment: for tests that give scripts a probe.
+     */
+    LuaVm(int id, RunLimits limits, ScriptCatalog catalog, String agentVersion, boolean debugScripts,
+          Function<SentinelLib, Map<String, LuaValue>> extraGlobals) {
         this.id = id;
         this.catalog = Objects.requireNonNull(catalog, "catalog");
         SentinelLib[] sentinel = new SentinelLib[1];
         this.sandbox = new SandboxFactory(limits).create(s -> {
             sentinel[0] = new SentinelLib(s, agentVersion);
-            return Map.of("sentinel", sentinel[0].table());
+            Map<String, LuaValue> globals = new HashMap<>(extraGlobals.apply(sentinel[0]));
+            globals.put("sentinel", sentinel[0].table());
+            return globals;
         });
         this.bridge = new LuaBridge(sandbox, sentinel[0], debugScripts);
         this.envs = new LuaTable[catalog.scripts().size()];

@@ -128,6 +128,11 @@ public final class SentinelLib {
         this.call = state;
     }
 
+    /** The call being handled, or {@code null} between calls. */
+    CallState current() {
+        return call;
+    }
+
     private CallState state(String fn) {
         if (call == null) {
             throw new LuaError(fn + " can only be used while an event is handled, not in a script's top-level code");
