@@ -259,7 +259,7 @@ public final class EventDispatcher implements EventHandler, AutoCloseable {
             }
             AgentResponse allow = AgentResponse.allow(id);
             counters.decision(allow.decision());
-            return allow;
+            return new Answered(allow);
         }
         if (progress.overLimit()) {
             if (done) {
