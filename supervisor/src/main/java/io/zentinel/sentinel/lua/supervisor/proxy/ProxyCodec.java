@@ -246,9 +246,20 @@ public final class ProxyCodec {
 
     /** The JSON payload of a HealthStatus frame (0x30): {@code {"state":n}}. */
     public byte[] encodeHealthStatus(HealthState state) {
-        return write(16, g -> {
+        return encodeHealthStatus(state, null);
+    }
+
+    /**
+     * The JSON payload of a HealthStatus frame (0x30) with the reason as an extra member (the spec
+     * allows them): {@code {"state":n,"reason":"…"}}; no member when {@code reason} is {@code null}.
+     */
+    public byte[] encodeHealthStatus(HealthState state, String reason) {
+        return write(64, g -> {
             g.writeStartObject();
             g.writeNumberField("state", state.wire());
+            if (reason != null) {
+                writeString(g, "reason", reason);
+            }
             g.writeEndObject();
         });
     }

@@ -61,6 +61,8 @@ public final class ProxyConnection implements Runnable {
     private static final int MAX_PAYLOAD_BYTES = FrameLimits.PROXY_V2.maxFrameBytes();
     private static final Duration WRITER_FINISH_TIMEOUT = Duration.ofSeconds(5);
     private static final int MAX_PENDING_PONGS = 16;
+    /** Reports (HealthStatus, MetricsReport) waiting to be written at most; newer ones are dropped. */
+    private static final int MAX_PENDING_REPORTS = 4;
     private static final Thread.UncaughtExceptionHandler UNCAUGHT =
             (t, e) -> log.error("{} - uncaught exception", t.getName(), e);
 
@@ -145,6 +147,8 @@ public final class ProxyConnection implements Runnable {
     private int inFlight; // guarded by lock
 
     private final AtomicInteger pendingPongs = new AtomicInteger();
+    private final AtomicInteger pendingReports = new AtomicInteger();
+    private volatile boolean handshaken;
 
     private volatile boolean closing;
     private volatile FrameOutbox outbox;
@@ -317,6 +321,7 @@ public final class ProxyConnection implements Runnable {
                     name, request.supportedEncodings());
         }
         log.info("{} - handshake done with {} {}", name, request.proxyId(), request.proxyVersion());
+        handshaken = true;
         return true;
     }
 
@@ -528,6 +533,24 @@ public final class ProxyConnection implements Runnable {
         }
         stats.pingAnswered();
         outbox.send(ProxyCodec.PONG, codec.encodePong(ping), written -> pendingPongs.decrementAndGet());
+    }
+
+    /**
+     * Sends an agent-initiated frame (HealthStatus, MetricsReport) once the handshake is done;
+     * {@code false} when it was not queued: before the handshake, while closing, or while
+     * {@value #MAX_PENDING_REPORTS} reports still wait for a peer that does not read. Never blocks.
+     */
+    public boolean sendReport(int type, byte[] payload) {
+        FrameOutbox o = outbox;
+        if (!handshaken || closing || o == null) {
+            return false;
+        }
+        if (pendingReports.incrementAndGet() > MAX_PENDING_REPORTS) {
+            pendingReports.decrementAndGet();
+            return false;
+        }
+        o.send(type, payload, written -> pendingReports.decrementAndGet());
+        return true;
     }
 
     private void cancel(byte[] frame) {

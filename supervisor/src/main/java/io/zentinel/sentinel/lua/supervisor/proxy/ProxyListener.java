@@ -154,6 +154,20 @@ public final class ProxyListener implements AutoCloseable {
     }
 
     /** Connections currently open. */
+    /**
+     * Sends an agent-initiated frame on every connection whose handshake is done (see
+     * {@link ProxyConnection#sendReport}); returns on how many it was queued.
+     */
+    public int broadcast(int type, byte[] payload) {
+        int sent = 0;
+        for (ProxyConnection c : connections.keySet()) {
+            if (c.sendReport(type, payload)) {
+                sent++;
+            }
+        }
+        return sent;
+    }
+
     public int openConnections() {
         return connections.size();
     }

@@ -625,6 +625,8 @@ class ProxyCodecTest {
     void encodesHealthStatus() {
         assertEquals("{\"state\":1}", new String(codec.encodeHealthStatus(ProxyCodec.HealthState.HEALTHY), StandardCharsets.UTF_8));
         assertEquals("{\"state\":3}", new String(codec.encodeHealthStatus(ProxyCodec.HealthState.DRAINING), StandardCharsets.UTF_8));
+        assertEquals("{\"state\":2,\"reason\":\"1 of 2 workers ready\"}", new String(
+                codec.encodeHealthStatus(ProxyCodec.HealthState.DEGRADED, "1 of 2 workers ready"), StandardCharsets.UTF_8));
     }
 
     @Test
