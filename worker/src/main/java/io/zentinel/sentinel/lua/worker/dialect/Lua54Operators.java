@@ -13,15 +13,16 @@ import org.luaj.vm2.lib.TwoArgFunction;
  * ({@code &}), {@code bor} ({@code |}), {@code bxor} (binary {@code ~}), {@code shl}
  * ({@code <<}), {@code shr} ({@code >>}) and {@code bnot} (unary {@code ~}).
  *
- * <p>Semantics are Lua 5.4's, with numbers read by {@link IntegerRule}: {@code //} on two
- * integers is integer floor division (an error for a zero divisor, {@code attempt to perform
- * 'n//0'}), otherwise the floor of the float quotient ({@code fidiv} always divides as floats; the
- * translation calls it when an operand is a float numeral such as {@code 1.0}). Bitwise
- * operators work on 64-bit integers: a float without an integral value is an error
- * ({@code number has no integer representation}); shifts of 64 or more give 0 and a negative
- * shift shifts the other way; {@code >>} is logical. Numeric strings are converted; operands
+ * <p>Semantics and messages are Lua 5.4's, with numbers read by {@link IntegerRule}:
+ * {@code //} on two integers is integer floor division (a zero divisor is the error
+ * {@code attempt to divide by zero}), otherwise the floor of the float quotient ({@code fidiv}
+ * always divides as floats; the translation calls it when an operand is a float numeral such as
+ * {@code 1.0}); numeric strings are converted, as Lua 5.4's string library does. Bitwise
+ * operators work on 64-bit integers: a float without an integral value is the error
+ * {@code number has no integer representation}, a string is an error as in Lua 5.4; shifts of
+ * 64 or more give 0 and a negative shift shifts the other way; {@code >>} is logical. Operands
  * that are not numbers get their {@code __idiv}, {@code __band}, ... metamethod, first
- * operand's first, as in Lua 5.4.
+ * operand's first.
  *
  * <p>The functions are stateless and may be shared by every VM of the JVM.
  */
@@ -72,8 +73,8 @@ public final class Lua54Operators {
 
             @Override
             public LuaValue call(LuaValue a) {
-                Long x = IntegerRule.integerOf(a);
-                return x != null ? IntegerRule.valueOf(~x) : metamethod(BNOT, a, a, "perform bitwise operation on", true);
+                Long x = integerOf(a);
+                return x != null ? IntegerRule.valueOf(~x) : metamethod(BNOT, a, a, true);
             }
         });
         return t;
@@ -108,14 +109,14 @@ public final class Lua54Operators {
         LuaValue x = a.tonumber();
         LuaValue y = b.tonumber();
         if (x.isnil() || y.isnil()) {
-            return metamethod(IDIV, a, b, "perform arithmetic on", false);
+            return metamethod(IDIV, a, b, false);
         }
         double dx = x.todouble();
         double dy = y.todouble();
         if (!floats && IntegerRule.isInteger(dx) && IntegerRule.isInteger(dy)) {
             long n = IntegerRule.toLong(dy);
             if (n == 0) {
-                throw new LuaError("attempt to perform 'n//0'");
+                throw new LuaError("attempt to divide by zero");
             }
             return IntegerRule.valueOf(Math.floorDiv(IntegerRule.toLong(dx), n));
         }
@@ -123,16 +124,25 @@ public final class Lua54Operators {
     }
 
     private static LuaValue bitwise(Bitwise op, LuaValue a, LuaValue b) {
-        Long x = IntegerRule.integerOf(a);
-        Long y = IntegerRule.integerOf(b);
+        Long x = integerOf(a);
+        Long y = integerOf(b);
         if (x != null && y != null) {
             return IntegerRule.valueOf(op.apply(x, y));
         }
-        return metamethod(op.event, a, b, "perform bitwise operation on", true);
+        return metamethod(op.event, a, b, true);
     }
 
-    /** Lua 5.4's {@code luaT_trybinTM}: the first operand's metamethod, else the second's, else the error. */
-    private static LuaValue metamethod(LuaString event, LuaValue a, LuaValue b, String what, boolean bitwise) {
+    /** The integer a bitwise operand stands for: numbers only, strings are not converted. */
+    private static Long integerOf(LuaValue v) {
+        return v.type() == LuaValue.TNUMBER ? IntegerRule.integerOf(v) : null;
+    }
+
+    /**
+     * Lua 5.4's {@code luaT_trybinTM}: the first operand's metamethod, else the second's, else
+     * the error Lua 5.4 gives. For {@code //} with a string operand that is Lua 5.4's string
+     * library's message ({@code attempt to idiv a 'string' with a 'table'}).
+     */
+    private static LuaValue metamethod(LuaString event, LuaValue a, LuaValue b, boolean bitwise) {
         LuaValue handler = a.metatag(event);
         if (handler.isnil()) {
             handler = b.metatag(event);
@@ -140,10 +150,17 @@ public final class Lua54Operators {
         if (!handler.isnil()) {
             return handler.call(a, b).arg1();
         }
-        if (bitwise && a.type() == LuaValue.TNUMBER && b.type() == LuaValue.TNUMBER) {
-            throw new LuaError("number has no integer representation");
+        if (bitwise) {
+            if (a.type() == LuaValue.TNUMBER && b.type() == LuaValue.TNUMBER) {
+                throw new LuaError("number has no integer representation");
+            }
+            LuaValue culprit = a.type() != LuaValue.TNUMBER ? a : b;
+            throw new LuaError("attempt to perform bitwise operation on a " + culprit.typename() + " value");
         }
-        LuaValue culprit = bitwise ? (a.type() != LuaValue.TNUMBER ? a : b) : (a.tonumber().isnil() ? a : b);
-        throw new LuaError("attempt to " + what + " a " + culprit.typename() + " value");
+        if (a.type() == LuaValue.TSTRING || b.type() == LuaValue.TSTRING) {
+            throw new LuaError("attempt to idiv a '" + a.typename() + "' with a '" + b.typename() + "'");
+        }
+        LuaValue culprit = a.tonumber().isnil() ? a : b;
+        throw new LuaError("attempt to perform arithmetic on a " + culprit.typename() + " value");
     }
 }

@@ -33,7 +33,6 @@ class Lua54OperatorsTest {
             ~5                            ; -6
             0xFF ~ 0x0F                   ; 240
             0xFFFFFFFF & -1               ; 4294967295
-            "3" & 1                       ; 1
             1 << 4                        ; 16
             1 << 31                       ; 2147483648
             256 >> 4                      ; 16
@@ -64,7 +63,14 @@ class Lua54OperatorsTest {
 
     @Test
     void integerDivisionByZeroIsAnErrorOnItsLine() {
-        assertEquals("test.lua:3: attempt to perform 'n//0'", lua.failure("local a = 1\nlocal b = 0\nreturn a // b"));
+        assertEquals("test.lua:3: attempt to divide by zero", lua.failure("local a = 1\nlocal b = 0\nreturn a // b"));
+    }
+
+    @Test
+    void floorDivisionConvertsNumericStringsOnly() {
+        assertEquals("test.lua:1: attempt to idiv a 'string' with a 'number'", lua.failure("return 'x' // 2"));
+        assertEquals("test.lua:1: attempt to idiv a 'number' with a 'string'", lua.failure("return 2 // '2x'"));
+        assertEquals("test.lua:1: attempt to perform arithmetic on a table value", lua.failure("return {} // 2"));
     }
 
     @Test
@@ -75,6 +81,10 @@ class Lua54OperatorsTest {
                 lua.failure("local t = {}\nreturn ~t"));
         assertEquals("test.lua:1: attempt to perform bitwise operation on a string value",
                 lua.failure("return '1.5' | 0"));
+        assertEquals("test.lua:1: attempt to perform bitwise operation on a string value",
+                lua.failure("return 1 & '3'"));
+        assertEquals("test.lua:1: attempt to perform bitwise operation on a string value",
+                lua.failure("return 1 .. 2 << 1"));
         assertEquals("test.lua:1: attempt to perform bitwise operation on a nil value", lua.failure("return 1 ~ x"));
         assertEquals("test.lua:1: attempt to perform arithmetic on a boolean value", lua.failure("return true // 1"));
     }
@@ -136,6 +146,6 @@ class Lua54OperatorsTest {
 
     @Test
     void anErrorInAMultiLineOperationIsReportedWhereItsLeftOperandStarts() {
-        assertEquals("test.lua:2: attempt to perform 'n//0'", lua.failure("local a = 1\nreturn a\n  //\n  0"));
+        assertEquals("test.lua:2: attempt to divide by zero", lua.failure("local a = 1\nreturn a\n  //\n  0"));
     }
 }

@@ -82,7 +82,7 @@ class LuaVmTest {
 
         HookResult failed = vm.call(TestVm.requestHeaders("GET", "/zero"));
         assertEquals(FailureKind.SCRIPT_ERROR, failed.getFailure().getKind());
-        assertEquals("buckets.lua:9: attempt to perform 'n//0'", failed.getFailure().getMessage());
+        assertEquals("buckets.lua:9: attempt to divide by zero", failed.getFailure().getMessage());
     }
 
     @Test
