@@ -54,6 +54,14 @@ public final class IntegerRule {
         return isInteger(d) ? toLong(d) : null;
     }
 
+    /**
+     * Whether the LuaJ number for {@code v} is exactly {@code v}: within 2^53 in magnitude, or
+     * any other value a double holds exactly, or {@code Long.MAX_VALUE} (2^63 stands for it).
+     */
+    public static boolean exact(long v) {
+        return (long) (double) v == v;
+    }
+
     /** The LuaJ number for the integer {@code v} (a double beyond the 32-bit range, exact up to 2^53). */
     public static LuaValue valueOf(long v) {
         return v == (int) v ? LuaInteger.valueOf((int) v) : LuaValue.valueOf((double) v);

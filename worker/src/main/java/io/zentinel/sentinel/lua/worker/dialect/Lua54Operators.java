@@ -24,6 +24,12 @@ import org.luaj.vm2.lib.TwoArgFunction;
  * that are not numbers get their {@code __idiv}, {@code __band}, ... metamethod, first
  * operand's first.
  *
+ * <p>LuaJ's numbers are doubles beyond the 32-bit range. A quotient of {@code //} that a double
+ * cannot hold exactly is the rounded float quotient, as for every other arithmetic operator;
+ * a bitwise result that a double cannot hold exactly (beyond 2^53, {@code -1 >> 7} say) is an
+ * error rather than a silently different bit pattern. {@code Long.MAX_VALUE} ({@code -1 >> 1})
+ * is held as 2^63, the value of {@code math.maxinteger}.
+ *
  * <p>The functions are stateless and may be shared by every VM of the JVM.
  */
 public final class Lua54Operators {
@@ -31,14 +37,16 @@ public final class Lua54Operators {
     public static final String UPVALUE = "__lua54";
 
     private enum Bitwise {
-        BAND("band", "__band"), BOR("bor", "__bor"), BXOR("bxor", "__bxor"), SHL("shl", "__shl"), SHR("shr", "__shr");
+        BAND("band", "&"), BOR("bor", "|"), BXOR("bxor", "~"), SHL("shl", "<<"), SHR("shr", ">>");
 
         final String name;
+        final String symbol;
         final LuaString event;
 
-        Bitwise(String name, String event) {
+        Bitwise(String name, String symbol) {
             this.name = name;
-            this.event = LuaString.valueOf(event);
+            this.symbol = symbol;
+            this.event = LuaString.valueOf("__" + name);
         }
 
         long apply(long a, long b) {
@@ -74,7 +82,7 @@ public final class Lua54Operators {
             @Override
             public LuaValue call(LuaValue a) {
                 Long x = integerOf(a);
-                return x != null ? IntegerRule.valueOf(~x) : metamethod(BNOT, a, a, true);
+                return x != null ? bitwiseResult(~x, "~") : metamethod(BNOT, a, a, true);
             }
         });
         return t;
@@ -118,7 +126,10 @@ public final class Lua54Operators {
             if (n == 0) {
                 throw new LuaError("attempt to divide by zero");
             }
-            return IntegerRule.valueOf(Math.floorDiv(IntegerRule.toLong(dx), n));
+            long q = Math.floorDiv(IntegerRule.toLong(dx), n);
+            if (IntegerRule.exact(q)) {
+                return IntegerRule.valueOf(q);
+            }
         }
         return LuaValue.valueOf(Math.floor(dx / dy));
     }
@@ -127,9 +138,21 @@ public final class Lua54Operators {
         Long x = integerOf(a);
         Long y = integerOf(b);
         if (x != null && y != null) {
-            return IntegerRule.valueOf(op.apply(x, y));
+            return bitwiseResult(op.apply(x, y), op.symbol);
         }
         return metamethod(op.event, a, b, true);
+    }
+
+    /**
+     * The number for a bitwise result, or an error when LuaJ's numbers cannot hold it exactly
+     * (beyond 2^53): a rounded bit pattern would be silently wrong.
+     */
+    private static LuaValue bitwiseResult(long v, String operator) {
+        if (!IntegerRule.exact(v)) {
+            throw new LuaError("result of '" + operator + "' (" + v + ") does not fit the 53-bit precision of "
+                    + "numbers in this agent");
+        }
+        return IntegerRule.valueOf(v);
     }
 
     /** The integer a bitwise operand stands for: numbers only, strings are not converted. */

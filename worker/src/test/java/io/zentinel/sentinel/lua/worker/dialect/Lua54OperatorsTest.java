@@ -90,6 +90,21 @@ class Lua54OperatorsTest {
     }
 
     @Test
+    void bitwiseResultsBeyondTheExactRangeOfNumbersAreErrors() {
+        assertEquals("test.lua:1: result of '>>' (144115188075855871) does not fit the 53-bit precision of numbers "
+                + "in this agent", lua.failure("return -1 >> 7"));
+        assertEquals("test.lua:1: result of '~' (-1152921504606846977) does not fit the 53-bit precision of "
+                + "numbers in this agent", lua.failure("return ~(1 << 60)"));
+        assertEquals("9007199254740992 4611686018427387904 -4611686018427387904",
+                lua.eval("(1 << 53) .. ' ' .. (1 << 62) .. ' ' .. (-1 << 62)"), "powers of two are exact");
+    }
+
+    @Test
+    void aQuotientBeyondTheExactRangeIsRoundedLikeOtherArithmetic() {
+        assertEquals("true", lua.eval("2^60 // 3 == math.floor(2^60 / 3)"));
+    }
+
+    @Test
     void metamethodsHandleWhatIsNotANumber() {
         assertEquals("idiv 2 band 3 bnot bnot shl", lua.values("""
                 local mt = {
