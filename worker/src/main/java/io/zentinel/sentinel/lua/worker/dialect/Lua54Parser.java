@@ -4,20 +4,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A recursive-descent parser of Lua 5.4 chunks (after {@code lparser.c}) that records, in
- * {@link SourceEdits}, how to say the same in the Lua 5.2 that LuaJ compiles:
- * <ul>
- * <li>{@code a // b}, {@code a & b}, {@code a | b}, {@code a ~ b}, {@code a << b},
- *     {@code a >> b} become {@code (__lua54.idiv(a, b))} and so on, {@code ~a} becomes
- *     {@code (__lua54.bnot(a))}; operands are delimited with Lua 5.4's operator precedence, and
- *     {@code //} with a float numeral for an operand calls {@code fidiv} (float floor division).
- *     The parentheses keep {@code return a // b} from being a tail call, which would lose the
- *     error position in LuaJ;</li>
- * <li>the {@code <const>} attribute is dropped, once no assignment to the name is found;</li>
- * <li>hexadecimal integer numerals of 2^63 and above become the value Lua 5.4 wraps them to.</li>
- * </ul>
- * {@code <close>} and unknown attributes are rejected. The parser checks the syntax of the whole
- * chunk, so LuaC only ever sees translated source that is valid Lua 5.2.
+ * A recursive-descent parser of Lua 5.4 chunks, after {@code lparser.c}: it checks the syntax
+ * of the whole chunk, delimits operands with Lua 5.4's operator precedence, and hands each Lua
+ * 5.4 construct to the {@link Rewriter}. It drops a {@code <const>} attribute only once no
+ * assignment to the name is found, and rejects {@code <close>} and unknown attributes. LuaC
+ * therefore only ever sees translated source that is valid Lua 5.2.
  *
  * <p>Not thread-safe; one instance parses one chunk.
  */
@@ -26,59 +17,18 @@ final class Lua54Parser {
     static final int MAX_DEPTH = 200;
     private static final int UNARY_PRIORITY = 12;
 
-    private enum BinaryOperator {
-        OR("or", 1, 1, null), AND("and", 2, 2, null),
-        LT("<", 3, 3, null), GT(">", 3, 3, null), LE("<=", 3, 3, null), GE(">=", 3, 3, null),
-        NE("~=", 3, 3, null), EQ("==", 3, 3, null),
-        BOR("|", 4, 4, "bor"), BXOR("~", 5, 5, "bxor"), BAND("&", 6, 6, "band"),
-        SHL("<<", 7, 7, "shl"), SHR(">>", 7, 7, "shr"),
-        CONCAT("..", 9, 8, null),
-        ADD("+", 10, 10, null), SUB("-", 10, 10, null),
-        MUL("*", 11, 11, null), MOD("%", 11, 11, null), DIV("/", 11, 11, null), IDIV("//", 11, 11, "idiv"),
-        POW("^", 14, 13, null);
-
-        final String symbol;
-        final int left;
-        final int right;
-        final String helper;
-
-        BinaryOperator(String symbol, int left, int right, String helper) {
-            this.symbol = symbol;
-            this.left = left;
-            this.right = right;
-            this.helper = helper;
-        }
-
-        static BinaryOperator of(Token t) {
-            if (t.kind() != Token.Kind.SYMBOL && t.kind() != Token.Kind.KEYWORD) {
-                return null;
-            }
-            for (BinaryOperator op : values()) {
-                if (op.symbol.equals(t.text())) {
-                    return op;
-                }
-            }
-            return null;
-        }
-    }
-
     /** What a suffixed expression turned out to be: what may be assigned to, what may be a statement. */
     private enum Shape {
         NAME, INDEXED, CALL, PARENTHESIZED
     }
 
-    private final byte[] src;
-    private final List<Token> tokens;
-    private final SourceEdits edits;
+    private final TokenCursor in;
+    private final Rewriter rewriter;
     private final LocalScopes scopes = new LocalScopes();
-    private int p;
-    private int depth;
-    private boolean usesOperators;
 
     Lua54Parser(byte[] src, List<Token> tokens, SourceEdits edits) {
-        this.src = src;
-        this.tokens = tokens;
-        this.edits = edits;
+        this.in = new TokenCursor(src, tokens);
+        this.rewriter = new Rewriter(tokens, edits);
     }
 
     /**
@@ -90,95 +40,17 @@ final class Lua54Parser {
     boolean chunk() {
         scopes.openFunction(true);
         block();
-        if (cur().kind() != Token.Kind.EOF) {
-            throw expected("<eof>");
+        if (in.cur().kind() != Token.Kind.EOF) {
+            throw in.expected("<eof>");
         }
         scopes.closeFunction();
-        return usesOperators;
-    }
-
-    // ------------------------------------------------------------------ tokens
-
-    private Token cur() {
-        return tokens.get(p);
-    }
-
-    private Token peek() {
-        return tokens.get(Math.min(p + 1, tokens.size() - 1));
-    }
-
-    private Token tok(int index) {
-        return tokens.get(index);
-    }
-
-    private void next() {
-        if (p < tokens.size() - 1) {
-            p++;
-        }
-    }
-
-    private boolean testNext(String s) {
-        if (cur().is(s)) {
-            next();
-            return true;
-        }
-        return false;
-    }
-
-    private void checkNext(String s) {
-        if (!testNext(s)) {
-            throw expected(s);
-        }
-    }
-
-    /** {@code what} closes {@code who} opened on {@code line}. */
-    private void checkMatch(String what, String who, int line) {
-        if (testNext(what)) {
-            return;
-        }
-        if (line == cur().line()) {
-            throw expected(what);
-        }
-        throw syntax("'" + what + "' expected (to close '" + who + "' at line " + line + ")");
-    }
-
-    private String checkName() {
-        Token t = cur();
-        if (t.kind() != Token.Kind.NAME) {
-            throw expected("<name>");
-        }
-        next();
-        return t.text();
-    }
-
-    private DialectException expected(String what) {
-        return syntax((what.startsWith("<") ? what : "'" + what + "'") + " expected");
-    }
-
-    private DialectException syntax(String message) {
-        Token t = cur();
-        String near = switch (t.kind()) {
-            case EOF -> "<eof>";
-            case STRING -> t.raw(src);
-            default -> t.text();
-        };
-        return DialectException.syntax(t.line(), message + " near '" + near + "'");
-    }
-
-    private void enter() {
-        if (++depth > MAX_DEPTH) {
-            throw DialectException.syntax(cur().line(), "chunk has too many syntax levels");
-        }
-    }
-
-    private void leave() {
-        depth--;
+        return rewriter.usesOperators();
     }
 
     // ------------------------------------------------------------------ statements
 
     private boolean blockFollow(boolean withUntil) {
-        Token t = cur();
+        Token t = in.cur();
         return t.kind() == Token.Kind.EOF || t.is("else") || t.is("elseif") || t.is("end")
                 || (withUntil && t.is("until"));
     }
@@ -191,7 +63,7 @@ final class Lua54Parser {
 
     private void statements() {
         while (!blockFollow(true)) {
-            if (cur().is("return")) {
+            if (in.cur().is("return")) {
                 returnStatement();
                 return;
             }
@@ -200,114 +72,114 @@ final class Lua54Parser {
     }
 
     private void statement() {
-        enter();
-        Token t = cur();
+        in.enter(MAX_DEPTH);
+        Token t = in.cur();
         int line = t.line();
         if (t.is(";")) {
-            next();
+            in.next();
         } else if (t.is("if")) {
             ifStatement(line);
         } else if (t.is("while")) {
-            next();
+            in.next();
             expr();
-            checkNext("do");
+            in.checkNext("do");
             block();
-            checkMatch("end", "while", line);
+            in.checkMatch("end", "while", line);
         } else if (t.is("do")) {
-            next();
+            in.next();
             block();
-            checkMatch("end", "do", line);
+            in.checkMatch("end", "do", line);
         } else if (t.is("for")) {
             forStatement(line);
         } else if (t.is("repeat")) {
-            next();
+            in.next();
             scopes.openBlock();
             statements();
-            checkMatch("until", "repeat", line);
+            in.checkMatch("until", "repeat", line);
             expr(); // sees the locals of the loop body
             scopes.closeBlock();
         } else if (t.is("function")) {
-            next();
+            in.next();
             functionName();
             body(line);
         } else if (t.is("local")) {
-            next();
-            if (testNext("function")) {
-                scopes.declare(checkName(), false);
+            in.next();
+            if (in.testNext("function")) {
+                scopes.declare(in.checkName(), false);
                 body(line);
             } else {
                 localStatement();
             }
         } else if (t.is("::")) {
-            next();
-            checkName();
-            checkNext("::");
+            in.next();
+            in.checkName();
+            in.checkNext("::");
         } else if (t.is("break")) {
-            next();
+            in.next();
         } else if (t.is("goto")) {
-            next();
-            checkName();
+            in.next();
+            in.checkName();
         } else {
             expressionStatement();
         }
-        leave();
+        in.leave();
     }
 
     private void ifStatement(int line) {
         do { // 'if' or 'elseif'
-            next();
+            in.next();
             expr();
-            checkNext("then");
+            in.checkNext("then");
             block();
-        } while (cur().is("elseif"));
-        if (testNext("else")) {
+        } while (in.cur().is("elseif"));
+        if (in.testNext("else")) {
             block();
         }
-        checkMatch("end", "if", line);
+        in.checkMatch("end", "if", line);
     }
 
     private void forStatement(int line) {
-        next();
+        in.next();
         List<String> names = new ArrayList<>();
-        names.add(checkName());
-        if (testNext("=")) {
+        names.add(in.checkName());
+        if (in.testNext("=")) {
             expr();
-            checkNext(",");
+            in.checkNext(",");
             expr();
-            if (testNext(",")) {
+            if (in.testNext(",")) {
                 expr();
             }
-        } else if (cur().is(",") || cur().is("in")) {
-            while (testNext(",")) {
-                names.add(checkName());
+        } else if (in.cur().is(",") || in.cur().is("in")) {
+            while (in.testNext(",")) {
+                names.add(in.checkName());
             }
-            checkNext("in");
+            in.checkNext("in");
             expressionList();
         } else {
-            throw expected("=' or 'in");
+            throw in.expected("=' or 'in");
         }
-        checkNext("do");
+        in.checkNext("do");
         scopes.openBlock();
         for (String name : names) {
             scopes.declare(name, false);
         }
         block();
         scopes.closeBlock();
-        checkMatch("end", "for", line);
+        in.checkMatch("end", "for", line);
     }
 
     /** {@code function a.b.c:m} (the statement's name); assigning to a {@code <const>} local is an error. */
     private void functionName() {
-        Token first = cur();
-        checkName();
+        Token first = in.cur();
+        in.checkName();
         boolean single = true;
-        while (cur().is(".")) {
-            next();
-            checkName();
+        while (in.cur().is(".")) {
+            in.next();
+            in.checkName();
             single = false;
         }
-        if (testNext(":")) {
-            checkName();
+        if (in.testNext(":")) {
+            in.checkName();
             single = false;
         }
         if (single) {
@@ -319,10 +191,10 @@ final class Lua54Parser {
         List<String> names = new ArrayList<>();
         List<Boolean> constants = new ArrayList<>();
         do {
-            names.add(checkName());
+            names.add(in.checkName());
             constants.add(attribute());
-        } while (testNext(","));
-        if (testNext("=")) {
+        } while (in.testNext(","));
+        if (in.testNext("=")) {
             expressionList();
         }
         for (int i = 0; i < names.size(); i++) {
@@ -332,18 +204,18 @@ final class Lua54Parser {
 
     /** An optional {@code <name>} after a local's name: whether it makes the local {@code <const>}. */
     private boolean attribute() {
-        if (!cur().is("<")) {
+        if (!in.cur().is("<")) {
             return false;
         }
-        Token open = cur();
-        next();
-        Token name = cur();
-        String attribute = checkName();
-        Token close = cur();
-        checkNext(">");
+        Token open = in.cur();
+        in.next();
+        Token name = in.cur();
+        String attribute = in.checkName();
+        Token close = in.cur();
+        in.checkNext(">");
         switch (attribute) {
             case "const" -> {
-                edits.replace(open.start(), close.end(), "");
+                rewriter.constAttribute(open, close);
                 return true;
             }
             case "close" -> throw DialectException.rejected(open.line(),
@@ -353,26 +225,26 @@ final class Lua54Parser {
     }
 
     private void returnStatement() {
-        next();
-        if (!blockFollow(true) && !cur().is(";")) {
+        in.next();
+        if (!blockFollow(true) && !in.cur().is(";")) {
             expressionList();
         }
-        testNext(";"); // what follows must end the block: the enclosing construct checks that
+        in.testNext(";"); // what follows must end the block: the enclosing construct checks that
     }
 
     private void expressionStatement() {
-        Token first = cur();
+        Token first = in.cur();
         Shape shape = suffixedExpression();
-        if (cur().is("=") || cur().is(",")) {
+        if (in.cur().is("=") || in.cur().is(",")) {
             checkTarget(shape, first);
-            while (testNext(",")) {
-                Token target = cur();
+            while (in.testNext(",")) {
+                Token target = in.cur();
                 checkTarget(suffixedExpression(), target);
             }
-            checkNext("=");
+            in.checkNext("=");
             expressionList();
         } else if (shape != Shape.CALL) {
-            throw syntax("syntax error");
+            throw in.syntax("syntax error");
         }
     }
 
@@ -380,7 +252,7 @@ final class Lua54Parser {
         if (shape == Shape.NAME) {
             checkAssignable(first);
         } else if (shape != Shape.INDEXED) {
-            throw syntax("syntax error");
+            throw in.syntax("syntax error");
         }
     }
 
@@ -395,36 +267,36 @@ final class Lua54Parser {
 
     /** Parameters and body of a function whose {@code function} keyword is on {@code line}. */
     private void body(int line) {
-        checkNext("(");
+        in.checkNext("(");
         List<String> parameters = new ArrayList<>();
         boolean vararg = false;
-        if (!cur().is(")")) {
+        if (!in.cur().is(")")) {
             do {
-                if (cur().kind() == Token.Kind.NAME) {
-                    parameters.add(checkName());
-                } else if (testNext("...")) {
+                if (in.cur().kind() == Token.Kind.NAME) {
+                    parameters.add(in.checkName());
+                } else if (in.testNext("...")) {
                     vararg = true;
                     break;
                 } else {
-                    throw expected("<name>");
+                    throw in.expected("<name>");
                 }
-            } while (testNext(","));
+            } while (in.testNext(","));
         }
-        checkNext(")");
+        in.checkNext(")");
         scopes.openFunction(vararg);
         for (String name : parameters) {
             scopes.declare(name, false);
         }
         statements();
         scopes.closeFunction();
-        checkMatch("end", "function", line);
+        in.checkMatch("end", "function", line);
     }
 
     // ------------------------------------------------------------------ expressions
 
     private void expressionList() {
         expr();
-        while (testNext(",")) {
+        while (in.testNext(",")) {
             expr();
         }
     }
@@ -435,63 +307,40 @@ final class Lua54Parser {
 
     /** Lua's {@code subexpr}: an expression whose binary operators all bind tighter than {@code limit}. */
     private void subexpression(int limit) {
-        enter();
-        int first = p;
-        Token t = cur();
+        in.enter(MAX_DEPTH);
+        int first = in.position();
+        Token t = in.cur();
         if (t.is("not") || t.is("-") || t.is("#") || t.is("~")) {
-            next();
+            in.next();
             subexpression(UNARY_PRIORITY);
-            if (t.is("~")) {
-                edits.replace(t.start(), t.end(), "(" + Lua54Operators.UPVALUE + ".bnot(");
-                edits.suffix(tok(p - 1).end(), "))");
-                usesOperators = true;
-            }
+            rewriter.unary(first, in.position() - 1);
         } else {
             simpleExpression();
         }
-        BinaryOperator op = BinaryOperator.of(cur());
+        BinaryOperator op = BinaryOperator.of(in.cur());
         while (op != null && op.left > limit) {
-            int operator = p;
-            next();
-            int right = p;
+            int operator = in.position();
+            in.next();
             subexpression(op.right);
-            if (op.helper != null) {
-                String helper = op == BinaryOperator.IDIV && (floatNumeral(first, operator - 1)
-                        || floatNumeral(right, p - 1)) ? "fidiv" : op.helper;
-                edits.prefix(tok(first).start(), "(" + Lua54Operators.UPVALUE + "." + helper + "(");
-                edits.replace(tok(operator).start(), tok(operator).end(), ",");
-                edits.suffix(tok(p - 1).end(), "))");
-                usesOperators = true;
-            }
-            op = BinaryOperator.of(cur());
+            rewriter.binary(op, first, operator, in.position() - 1);
+            op = BinaryOperator.of(in.cur());
         }
-        leave();
-    }
-
-    /** Whether tokens {@code first..last} are a float numeral, possibly negated. */
-    private boolean floatNumeral(int first, int last) {
-        if (last == first + 1 && tok(first).is("-")) {
-            first++;
-        }
-        return first == last && tok(first).kind() == Token.Kind.NUMBER && Numerals.isFloat(tok(first).text());
+        in.leave();
     }
 
     private void simpleExpression() {
-        Token t = cur();
+        Token t = in.cur();
         switch (t.kind()) {
             case NUMBER -> {
-                String wrapped = Numerals.wrappedHexInteger(t.text());
-                if (wrapped != null) {
-                    edits.replace(t.start(), t.end(), wrapped);
-                }
-                next();
+                rewriter.numeral(t);
+                in.next();
             }
-            case STRING -> next();
+            case STRING -> in.next();
             case KEYWORD -> {
                 if (t.is("nil") || t.is("true") || t.is("false")) {
-                    next();
+                    in.next();
                 } else if (t.is("function")) {
-                    next();
+                    in.next();
                     body(t.line());
                 } else {
                     suffixedExpression();
@@ -500,9 +349,9 @@ final class Lua54Parser {
             case SYMBOL -> {
                 if (t.is("...")) {
                     if (!scopes.vararg()) {
-                        throw syntax("cannot use '...' outside a vararg function");
+                        throw in.syntax("cannot use '...' outside a vararg function");
                     }
-                    next();
+                    in.next();
                 } else if (t.is("{")) {
                     table();
                 } else {
@@ -514,36 +363,36 @@ final class Lua54Parser {
     }
 
     private Shape primaryExpression() {
-        Token t = cur();
+        Token t = in.cur();
         if (t.kind() == Token.Kind.NAME) {
-            next();
+            in.next();
             return Shape.NAME;
         }
         if (t.is("(")) {
-            next();
+            in.next();
             expr();
-            checkMatch(")", "(", t.line());
+            in.checkMatch(")", "(", t.line());
             return Shape.PARENTHESIZED;
         }
-        throw syntax("unexpected symbol");
+        throw in.syntax("unexpected symbol");
     }
 
     private Shape suffixedExpression() {
         Shape shape = primaryExpression();
         while (true) {
-            Token t = cur();
+            Token t = in.cur();
             if (t.is(".")) {
-                next();
-                checkName();
+                in.next();
+                in.checkName();
                 shape = Shape.INDEXED;
             } else if (t.is("[")) {
-                next();
+                in.next();
                 expr();
-                checkNext("]");
+                in.checkNext("]");
                 shape = Shape.INDEXED;
             } else if (t.is(":")) {
-                next();
-                checkName();
+                in.next();
+                in.checkName();
                 arguments();
                 shape = Shape.CALL;
             } else if (t.is("(") || t.is("{") || t.kind() == Token.Kind.STRING) {
@@ -556,43 +405,43 @@ final class Lua54Parser {
     }
 
     private void arguments() {
-        Token t = cur();
+        Token t = in.cur();
         if (t.kind() == Token.Kind.STRING) {
-            next();
+            in.next();
         } else if (t.is("{")) {
             table();
         } else if (t.is("(")) {
-            next();
-            if (!cur().is(")")) {
+            in.next();
+            if (!in.cur().is(")")) {
                 expressionList();
             }
-            checkMatch(")", "(", t.line());
+            in.checkMatch(")", "(", t.line());
         } else {
-            throw syntax("function arguments expected");
+            throw in.syntax("function arguments expected");
         }
     }
 
     private void table() {
-        int line = cur().line();
-        checkNext("{");
-        while (!cur().is("}")) {
-            if (cur().kind() == Token.Kind.NAME && peek().is("=")) {
-                next();
-                next();
+        int line = in.cur().line();
+        in.checkNext("{");
+        while (!in.cur().is("}")) {
+            if (in.cur().kind() == Token.Kind.NAME && in.peek().is("=")) {
+                in.next();
+                in.next();
                 expr();
-            } else if (cur().is("[")) {
-                next();
+            } else if (in.cur().is("[")) {
+                in.next();
                 expr();
-                checkNext("]");
-                checkNext("=");
+                in.checkNext("]");
+                in.checkNext("=");
                 expr();
             } else {
                 expr();
             }
-            if (!testNext(",") && !testNext(";")) {
+            if (!in.testNext(",") && !in.testNext(";")) {
                 break;
             }
         }
-        checkMatch("}", "{", line);
+        in.checkMatch("}", "{", line);
     }
 }
