@@ -9,7 +9,8 @@ import org.luaj.vm2.lib.VarArgFunction;
 /**
  * The parts of Lua 5.4's {@code math} library that LuaJ's (Lua 5.2) lacks: {@code tointeger},
  * {@code type}, {@code ult}, {@code maxinteger} and {@code mininteger}, with integers as
- * {@link IntegerRule} defines them. {@code math.maxinteger} is the double 2^63, which stands
+ * {@link IntegerRule} defines them; and {@code atan(y [, x])} and {@code log(x [, base])},
+ * whose second argument LuaJ 3.0.1 ignores. {@code math.maxinteger} is the double 2^63, which stands
  * for 2^63-1 (it prints as {@code 9223372036854775807}); {@code math.mininteger} is -2^63, exact.
  */
 public final class Lua54Math {
@@ -38,6 +39,17 @@ public final class Lua54Math {
         }));
         math.rawset("ult", function("ult", args ->
                 LuaValue.valueOf(Long.compareUnsigned(integer(args, 1, "ult"), integer(args, 2, "ult")) < 0)));
+        math.rawset("atan", function("atan", args -> LuaValue.valueOf(
+                Math.atan2(number(args, 1, "atan"), args.isnoneornil(2) ? 1.0 : number(args, 2, "atan")))));
+        math.rawset("log", function("log", args -> {
+            double x = number(args, 1, "log");
+            if (args.isnoneornil(2)) {
+                return LuaValue.valueOf(Math.log(x));
+            }
+            double base = number(args, 2, "log");
+            return LuaValue.valueOf(base == 2.0 ? Math.log(x) / Math.log(2.0)
+                    : base == 10.0 ? Math.log10(x) : Math.log(x) / Math.log(base));
+        }));
     }
 
     private interface Body {
@@ -61,6 +73,15 @@ public final class Lua54Math {
         if (args.narg() < 1) {
             throw new LuaError("bad argument #1 to '" + fn + "' (value expected)");
         }
+    }
+
+    private static double number(Varargs args, int i, String fn) {
+        LuaValue n = args.arg(i).tonumber();
+        if (n.isnil()) {
+            throw new LuaError("bad argument #" + i + " to '" + fn + "' (number expected, got "
+                    + (i > args.narg() ? "no value" : args.arg(i).typename()) + ")");
+        }
+        return n.todouble();
     }
 
     private static long integer(Varargs args, int i, String fn) {

@@ -6,7 +6,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-/** {@code math.tointeger}, {@code math.type}, {@code math.ult} and the integer limits in the sandbox. */
+/** The Lua 5.4 additions to {@code math} in the sandbox; the values are Lua 5.4.4's. */
 class Lua54MathTest {
     private final Lua54Runner lua = new Lua54Runner();
 
@@ -44,6 +44,13 @@ class Lua54MathTest {
             math.ult(1, -1)                    ; true
             math.ult(-1, 1)                    ; false
             math.ult(math.maxinteger, math.mininteger) ; true
+            math.atan(1, -1) == 3 * math.pi / 4 ; true
+            math.atan(-1, -1) == -3 * math.pi / 4 ; true
+            math.atan(1) == math.pi / 4        ; true
+            math.log(8, 2)                     ; 3
+            math.log(100, 10)                  ; 2
+            math.log(27, 3) - 3 < 1e-12        ; true
+            math.log(1)                        ; 0
             """)
     void mathFunctionsFollowTheIntegerRule(String expression, String expected) {
         assertEquals(expected, lua.eval(expression));
@@ -59,6 +66,8 @@ class Lua54MathTest {
                 lua.values("return select(2, pcall(math.ult, 1, 1.5))").arg1().tojstring());
         assertEquals("bad argument #1 to 'ult' (number expected, got table)",
                 lua.values("return select(2, pcall(math.ult, {}, 1))").arg1().tojstring());
+        assertEquals("bad argument #1 to 'log' (number expected, got no value)",
+                lua.values("return select(2, pcall(math.log))").arg1().tojstring());
     }
 
     @Test

@@ -2,6 +2,7 @@ package io.zentinel.sentinel.lua.worker.dialect;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.zentinel.sentinel.lua.worker.sandbox.RunLimits;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -143,6 +144,22 @@ class Lua54OperatorsTest {
                 local a, b = f()
                 return a .. " " .. tostring(b)
                 """).arg1().tojstring());
+    }
+
+    @Test
+    void aTranslatedChunkKeepsItsVarargs() {
+        assertEquals("3 2", lua.values("""
+                local f = load("local n = select('#', ...) return n + (1 // 1), (...)")
+                local a, b = f(2, 9)
+                return a .. " " .. b
+                """).arg1().tojstring());
+    }
+
+    @Test
+    void aTranslatedLoopStillEndsAtTheInstructionLimit() {
+        Lua54Runner limited = new Lua54Runner(RunLimits.defaults().withMaxInstructions(5_000));
+        assertEquals("instructions (5001) exceeds the maximum allowed (5000, from 'resource-limits.max-instructions')",
+                limited.failure("local x = 0\nwhile true do x = (x + 1) & 0xFF end"));
     }
 
     @Test

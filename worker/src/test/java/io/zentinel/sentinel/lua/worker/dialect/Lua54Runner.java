@@ -14,7 +14,15 @@ import org.luaj.vm2.Varargs;
 
 /** Runs Lua 5.4 chunks as script {@code test.lua} in a fresh sandbox, compiled as scripts are. */
 final class Lua54Runner {
-    private final Sandbox sandbox = new SandboxFactory(RunLimits.defaults()).create();
+    private final Sandbox sandbox;
+
+    Lua54Runner() {
+        this(RunLimits.defaults());
+    }
+
+    Lua54Runner(RunLimits limits) {
+        sandbox = new SandboxFactory(limits).create();
+    }
 
     RunOutcome run(String source) {
         LuaTable env = sandbox.newScriptEnv();
