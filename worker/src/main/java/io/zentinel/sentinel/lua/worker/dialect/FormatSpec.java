@@ -17,12 +17,23 @@ record FormatSpec(String text, String flags, int width, int precision, char conv
     private static final String SPAN = "-+ #0123456789.";
     /** Lua 5.4 refuses specifications this long ({@code MAX_FORMAT - 10}). */
     private static final int MAX_SPAN = 22;
+    /** {@code %c} without flags, width or precision, for every ASCII {@code c}: the common case, read once. */
+    private static final FormatSpec[] PLAIN = new FormatSpec[128];
+
+    static {
+        for (char c = 0; c < PLAIN.length; c++) {
+            PLAIN[c] = new FormatSpec("%" + c, "", 0, -1, c);
+        }
+    }
 
     /**
      * Reads the specification after the {@code %} at {@code start} of {@code format}; its
      * length is {@code text().length() - 1}. Nothing is checked against the conversion yet.
      */
     static FormatSpec read(byte[] format, int start, int end) {
+        if (start < end && format[start] >= 0 && SPAN.indexOf(format[start]) < 0) {
+            return PLAIN[format[start]];
+        }
         int i = start;
         while (i < end && SPAN.indexOf(format[i]) >= 0) {
             i++;
@@ -58,6 +69,9 @@ record FormatSpec(String text, String flags, int width, int precision, char conv
      * most two digits of width and (where {@code precisionAllowed}) of precision.
      */
     void check(String allowed, boolean precisionAllowed) {
+        if (text.length() == 2) {
+            return;
+        }
         String body = text.substring(1, text.length() - 1);
         int i = 0;
         while (i < body.length() && allowed.indexOf(body.charAt(i)) >= 0) {

@@ -1,6 +1,5 @@
 package io.zentinel.sentinel.lua.worker.dialect;
 
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 
 import org.luaj.vm2.LuaError;
@@ -42,7 +41,7 @@ public final class Lua54Format {
         LuaString fmt = first.checkstring();
         byte[] b = fmt.m_bytes;
         int end = fmt.m_offset + fmt.m_length;
-        ByteArrayOutputStream out = new ByteArrayOutputStream(fmt.m_length + 16);
+        Output out = new Output(fmt.m_length + 16);
         int arg = 1;
         int i = fmt.m_offset;
         while (i < end) {
@@ -63,10 +62,10 @@ public final class Lua54Format {
             i += spec.text().length() - 1;
             item(out, spec, args, arg);
         }
-        return LuaString.valueUsing(out.toByteArray());
+        return out.toLuaString();
     }
 
-    private static void item(ByteArrayOutputStream out, FormatSpec spec, Varargs args, int arg) {
+    private static void item(Output out, FormatSpec spec, Varargs args, int arg) {
         LuaValue v = args.arg(arg);
         switch (spec.conversion()) {
             case 'c' -> {
@@ -74,7 +73,13 @@ public final class Lua54Format {
                 String ch = String.valueOf((char) (integer(args, arg) & 0xFF));
                 write(out, spec.pad(ch, 0, false));
             }
-            case 'd', 'i' -> integerItem(out, spec, args, arg, "-+ 0");
+            case 'd', 'i' -> {
+                if (spec.text().length() == 2) {
+                    write(out, Long.toString(integer(args, arg)));
+                } else {
+                    integerItem(out, spec, args, arg, "-+ 0");
+                }
+            }
             case 'u' -> integerItem(out, spec, args, arg, "-0");
             case 'o', 'x', 'X' -> integerItem(out, spec, args, arg, "-#0");
             case 'a', 'A' -> {
@@ -101,13 +106,13 @@ public final class Lua54Format {
         }
     }
 
-    private static void integerItem(ByteArrayOutputStream out, FormatSpec spec, Varargs args, int arg, String flags) {
+    private static void integerItem(Output out, FormatSpec spec, Varargs args, int arg, String flags) {
         long n = integer(args, arg);
         spec.check(flags, true);
         write(out, NumberText.integer(spec, n));
     }
 
-    private static void string(ByteArrayOutputStream out, FormatSpec spec, LuaString s, int arg) {
+    private static void string(Output out, FormatSpec spec, LuaString s, int arg) {
         if (spec.text().length() == 2) {
             out.write(s.m_bytes, s.m_offset, s.m_length);
             return;
@@ -128,7 +133,7 @@ public final class Lua54Format {
     }
 
     /** {@code %q}: Lua 5.4's {@code addliteral}. */
-    private static void literal(ByteArrayOutputStream out, LuaValue v, int arg) {
+    private static void literal(Output out, LuaValue v, int arg) {
         switch (v.type()) {
             case LuaValue.TSTRING -> quoted(out, v.checkstring());
             case LuaValue.TNUMBER -> {
@@ -151,7 +156,7 @@ public final class Lua54Format {
         }
     }
 
-    private static void quoted(ByteArrayOutputStream out, LuaString s) {
+    private static void quoted(Output out, LuaString s) {
         out.write('"');
         byte[] b = s.m_bytes;
         int end = s.m_offset + s.m_length;
@@ -220,8 +225,46 @@ public final class Lua54Format {
         return new LuaError("bad argument #" + arg + " to 'format' (" + message + ")");
     }
 
-    private static void write(ByteArrayOutputStream out, String ascii) {
-        byte[] bytes = ascii.getBytes(StandardCharsets.ISO_8859_1);
-        out.write(bytes, 0, bytes.length);
+    private static void write(Output out, String ascii) {
+        out.write(ascii);
+    }
+
+    /** A growing byte buffer (not synchronized, unlike {@code ByteArrayOutputStream}). */
+    private static final class Output {
+        private byte[] bytes;
+        private int size;
+
+        Output(int capacity) {
+            bytes = new byte[capacity];
+        }
+
+        private void ensure(int extra) {
+            if (size + extra > bytes.length) {
+                bytes = java.util.Arrays.copyOf(bytes, Math.max(bytes.length * 2, size + extra));
+            }
+        }
+
+        void write(int b) {
+            ensure(1);
+            bytes[size++] = (byte) b;
+        }
+
+        void write(byte[] b, int offset, int length) {
+            ensure(length);
+            System.arraycopy(b, offset, bytes, size, length);
+            size += length;
+        }
+
+        void write(String latin1) {
+            int n = latin1.length();
+            ensure(n);
+            for (int k = 0; k < n; k++) {
+                bytes[size++] = (byte) latin1.charAt(k);
+            }
+        }
+
+        LuaString toLuaString() {
+            return LuaString.valueOf(bytes, 0, size);
+        }
     }
 }

@@ -60,7 +60,8 @@ final class NumberText {
         boolean alternate = spec.has('#');
         String body = switch (Character.toLowerCase(c)) {
             case 'f' -> fixed(a, precision, alternate);
-            case 'e' -> exponential(a, precision, alternate);
+            case 'e' -> exponential(a == 0 ? BigDecimal.ZERO : significantDigits(a, precision + 1), precision,
+                    alternate);
             default -> general(a, precision == 0 ? 1 : precision, alternate);
         };
         if (upper) {
@@ -70,24 +71,57 @@ final class NumberText {
     }
 
     private static String fixed(double a, int precision, boolean alternate) {
-        String text = new BigDecimal(a).setScale(precision, RoundingMode.HALF_EVEN).toPlainString();
+        String text = decimalPlaces(a, precision).toPlainString();
         return precision == 0 && alternate ? text + "." : text;
     }
 
-    private static String exponential(double a, int precision, boolean alternate) {
+    /*
+     * Rounding the exact binary value of a double takes a BigDecimal of up to ~1,100 digits. The
+     * shortest decimal that reads back as the double (BigDecimal.valueOf) rounds the same way
+     * whenever the double's ulp is below half a unit of the rounding position, unless it lies
+     * exactly on a tie ("2.675" for a double just below 2.675): any boundary between the two
+     * would itself be a shorter (or equally short and closer) decimal that reads back as the
+     * double. So the short decimal is used when that holds and no tie is in sight.
+     */
+
+    /** {@code a >= 0} rounded half-even to {@code places} decimal places, from its exact value. */
+    private static BigDecimal decimalPlaces(double a, int places) {
+        if (places <= 17 && Math.ulp(a) * 2 < Math.pow(10, -places)) {
+            BigDecimal shortest = BigDecimal.valueOf(a);
+            BigDecimal up = shortest.setScale(places, RoundingMode.HALF_UP);
+            if (up.equals(shortest.setScale(places, RoundingMode.HALF_DOWN))) {
+                return up;
+            }
+        }
+        return new BigDecimal(a).setScale(places, RoundingMode.HALF_EVEN);
+    }
+
+    /** {@code a > 0} rounded half-even to {@code digits} significant digits, from its exact value. */
+    private static BigDecimal significantDigits(double a, int digits) {
+        if (digits <= 15 && a >= Double.MIN_NORMAL) {
+            BigDecimal shortest = BigDecimal.valueOf(a);
+            BigDecimal up = shortest.round(new MathContext(digits, RoundingMode.HALF_UP));
+            if (up.equals(shortest.round(new MathContext(digits, RoundingMode.HALF_DOWN)))) {
+                return up;
+            }
+        }
+        return new BigDecimal(a).round(new MathContext(digits, RoundingMode.HALF_EVEN));
+    }
+
+    /** {@code rounded} (at most {@code precision + 1} significant digits) as {@code d.ddde+XX}. */
+    private static String exponential(BigDecimal rounded, int precision, boolean alternate) {
         String digits;
         int exponent;
-        if (a == 0) {
+        if (rounded.signum() == 0) {
             digits = "0".repeat(precision + 1);
             exponent = 0;
         } else {
-            BigDecimal rounded = new BigDecimal(a).round(new MathContext(precision + 1, RoundingMode.HALF_EVEN));
             digits = rounded.unscaledValue().toString();
-            exponent = rounded.precision() - rounded.scale() - 1;
+            exponent = exponentOf(rounded);
             digits = digits.length() > precision + 1 ? digits.substring(0, precision + 1)
                     : digits + "0".repeat(precision + 1 - digits.length());
         }
-        StringBuilder s = new StringBuilder().append(digits.charAt(0));
+        StringBuilder s = new StringBuilder(precision + 8).append(digits.charAt(0));
         if (precision > 0 || alternate) {
             s.append('.').append(digits, 1, digits.length());
         }
@@ -99,26 +133,42 @@ final class NumberText {
         return s.append(e).toString();
     }
 
+    private static int exponentOf(BigDecimal nonZero) {
+        return nonZero.precision() - nonZero.scale() - 1;
+    }
+
     /** C's {@code %g}: {@code %e} or {@code %f} by the exponent, without trailing zeros unless {@code #}. */
     private static String general(double a, int precision, boolean alternate) {
-        int exponent = 0;
-        if (a != 0) {
-            BigDecimal rounded = new BigDecimal(a).round(new MathContext(precision, RoundingMode.HALF_EVEN));
-            exponent = rounded.precision() - rounded.scale() - 1;
+        BigDecimal rounded = a == 0 ? BigDecimal.ZERO : significantDigits(a, precision);
+        int exponent = a == 0 ? 0 : exponentOf(rounded);
+        String text;
+        if (precision > exponent && exponent >= -4) {
+            int places = precision - 1 - exponent;
+            text = rounded.setScale(places, RoundingMode.HALF_EVEN).toPlainString(); // exact: no digit is lost
+            if (places == 0 && alternate) {
+                text += ".";
+            }
+        } else {
+            text = exponential(rounded, precision - 1, alternate);
         }
-        String text = precision > exponent && exponent >= -4
-                ? fixed(a, precision - 1 - exponent, alternate)
-                : exponential(a, precision - 1, alternate);
-        if (alternate) {
+        return alternate ? text : withoutTrailingZeros(text);
+    }
+
+    /** The text without the zeros that end its fraction (and without the point if nothing is left). */
+    private static String withoutTrailingZeros(String text) {
+        int e = text.indexOf('e');
+        int end = e < 0 ? text.length() : e;
+        if (text.lastIndexOf('.', end) < 0) {
             return text;
         }
-        int e = text.indexOf('e');
-        String mantissa = e < 0 ? text : text.substring(0, e);
-        String rest = e < 0 ? "" : text.substring(e);
-        if (mantissa.indexOf('.') >= 0) {
-            mantissa = mantissa.replaceFirst("\\.?0+$", "");
+        int cut = end;
+        while (text.charAt(cut - 1) == '0') {
+            cut--;
         }
-        return mantissa + rest;
+        if (text.charAt(cut - 1) == '.') {
+            cut--;
+        }
+        return text.substring(0, cut) + text.substring(end);
     }
 
     /** {@code %a %A} of {@code d}, as glibc writes it: shortest exact digits unless a precision is given. */
