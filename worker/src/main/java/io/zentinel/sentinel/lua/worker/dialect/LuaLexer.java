@@ -111,7 +111,7 @@ final class LuaLexer {
     }
 
     private DialectException error(String message, int from) {
-        String near = new String(src, from, Math.min(pos, src.length) - from, java.nio.charset.StandardCharsets.ISO_8859_1);
+        String near = new String(src, from, Math.min(pos, src.length) - from, java.nio.charset.StandardCharsets.UTF_8);
         return DialectException.syntax(line, message + " near '" + near + "'");
     }
 

@@ -22,8 +22,8 @@ record Token(Kind kind, String text, int start, int end, int line) {
         return (kind == Kind.SYMBOL || kind == Kind.KEYWORD) && text.equals(s);
     }
 
-    /** The token as it is written in {@code source}. */
+    /** The token as it is written in {@code source}, for messages. */
     String raw(byte[] source) {
-        return new String(source, start, end - start, java.nio.charset.StandardCharsets.ISO_8859_1);
+        return new String(source, start, end - start, java.nio.charset.StandardCharsets.UTF_8);
     }
 }

@@ -85,6 +85,8 @@ final class TokenCursor {
         String near = switch (t.kind()) {
             case EOF -> "<eof>";
             case STRING -> t.raw(src);
+            case SYMBOL -> t.text().length() == 1 && (t.text().charAt(0) < 32 || t.text().charAt(0) > 126)
+                    ? "<\\" + (int) t.text().charAt(0) + ">" : t.text();
             default -> t.text();
         };
         return DialectException.syntax(t.line(), message + " near '" + near + "'");

@@ -241,6 +241,11 @@ class SourceTranslationTest {
     }
 
     @Test
+    void symbolsOutsideAsciiAreNamedByTheirByte() {
+        assertEquals("unexpected symbol near '<\\195>'", rejection("return 1 // ä").reason());
+    }
+
+    @Test
     void varargOutsideAVarargFunctionIsASyntaxError() {
         assertEquals("cannot use '...' outside a vararg function near '...'",
                 rejection("function f(a) return a // ... end").reason());
