@@ -43,8 +43,8 @@ import org.luaj.vm2.lib.jse.JseMathLib;
  * <p>Only the compiler is installed (LuaC behind {@link ChunkCompiler}, which translates Lua 5.4
  * first), no undumper, so no bytecode can be loaded; {@code globals.loader} is replaced so that
  * every function compiled in the VM gets the budget's hooks whatever its environment.
- * {@code math} has Lua 5.4's {@code tointeger}, {@code type}, {@code ult}, {@code maxinteger}
- * and {@code mininteger} ({@link Lua54Math}).
+ * {@code math} has Lua 5.4's {@code tointeger}, {@code type}, {@code ult}, {@code maxinteger},
+ * {@code mininteger}, {@code atan(y, x)} and {@code log(x, base)} ({@link Lua54Math}).
  */
 public final class SandboxFactory {
 
