@@ -2,6 +2,7 @@ package io.zentinel.sentinel.lua.worker.sandbox;
 
 import java.util.Arrays;
 
+import io.zentinel.sentinel.lua.worker.dialect.Lua54Format;
 import org.luaj.vm2.LuaError;
 import org.luaj.vm2.LuaString;
 import org.luaj.vm2.LuaTable;
@@ -22,13 +23,11 @@ final class GuardedStrings {
     private static final long NUMBER_BYTES = 32;
 
     private final LuaValue originalGsub;
-    private final LuaValue originalFormat;
     private final LuaValue originalByte;
     private final LuaValue originalFind;
 
     GuardedStrings(LuaTable original) {
         this.originalGsub = original.rawget("gsub");
-        this.originalFormat = original.rawget("format");
         this.originalByte = original.rawget("byte");
         this.originalFind = original.rawget("find");
     }
@@ -78,9 +77,11 @@ final class GuardedStrings {
     // ------------------------------------------------------------------ format
 
     /**
-     * {@code string.format}: every conversion consumes one argument, so the format and the string
-     * arguments bound the output, except for the text of the non-string arguments (numbers, a
-     * few hundred bytes at most each); the string part is checked before, the whole result after.
+     * {@code string.format}, Lua 5.4's ({@link Lua54Format}): every conversion consumes one
+     * argument, so the format and the string arguments bound the output, except for the text of
+     * the non-string arguments (numbers, a few hundred bytes at most each) and {@code %q}, which
+     * may write a string up to four times as long; the string part is checked before, the whole
+     * result after.
      */
     LuaValue format() {
         return new Named("format") {
@@ -95,7 +96,7 @@ final class GuardedStrings {
                 }
                 ExecutionGuard guard = InstructionBudget.current();
                 guard.checkStringLength(strings);
-                Varargs result = originalFormat.invoke(args);
+                Varargs result = Lua54Format.format(args);
                 guard.checkStringLength(result.arg1().length());
                 return result;
             }

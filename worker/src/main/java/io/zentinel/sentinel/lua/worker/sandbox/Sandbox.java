@@ -3,12 +3,15 @@ package io.zentinel.sentinel.lua.worker.sandbox;
 import java.util.Objects;
 
 import io.zentinel.sentinel.lua.protocol.v1.FailureKind;
+import io.zentinel.sentinel.lua.worker.dialect.ChunkCompiler;
+import io.zentinel.sentinel.lua.worker.dialect.Lua54Operators;
 import org.luaj.vm2.Globals;
 import org.luaj.vm2.LuaClosure;
 import org.luaj.vm2.LuaError;
 import org.luaj.vm2.LuaTable;
 import org.luaj.vm2.LuaValue;
 import org.luaj.vm2.Prototype;
+import org.luaj.vm2.UpValue;
 import org.luaj.vm2.Varargs;
 
 /**
@@ -25,6 +28,9 @@ import org.luaj.vm2.Varargs;
 public final class Sandbox {
     /** Longest failure message handed back; Lua error values can be arbitrarily long strings. */
     public static final int MAX_MESSAGE_CHARS = 2048;
+
+    /** The Lua 5.4 operators of translated chunks: stateless functions, shared by every VM. */
+    private static final ReadOnlyTable OPERATORS = new ReadOnlyTable(Lua54Operators.table());
 
     private final Globals globals;
     private final InstructionBudget budget;
@@ -78,12 +84,14 @@ public final class Sandbox {
      * A function running the compiled chunk {@code prototype} with {@code env} as its {@code _ENV}.
      * The closure is made for the VM's globals and its environment swapped afterwards, because
      * LuaJ calls the debug hooks (the budget) only for closures whose environment at creation is
-     * a {@code Globals}.
+     * a {@code Globals}. A chunk translated from Lua 5.4 ({@link ChunkCompiler}) also gets the
+     * read-only table of {@link Lua54Operators}, as an upvalue no script can reach.
      */
     public LuaClosure bind(Prototype prototype, LuaValue env) {
         LuaClosure closure = new LuaClosure(prototype, globals);
-        if (closure.upValues.length > 0) {
-            closure.upValues[0].setValue(env);
+        for (int i = 0; i < closure.upValues.length; i++) {
+            LuaValue value = ChunkCompiler.isOperators(prototype.upvalues[i]) ? OPERATORS : env;
+            closure.upValues[i] = new UpValue(new LuaValue[] {value}, 0);
         }
         return closure;
     }

@@ -7,6 +7,8 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.function.Function;
 
+import io.zentinel.sentinel.lua.worker.dialect.ChunkCompiler;
+import io.zentinel.sentinel.lua.worker.dialect.Lua54Math;
 import org.luaj.vm2.Globals;
 import org.luaj.vm2.LuaTable;
 import org.luaj.vm2.LuaValue;
@@ -38,9 +40,11 @@ import org.luaj.vm2.lib.jse.JseMathLib;
  * Absent: {@code dofile loadfile require package module debug getfenv setfenv io luajava
  * string.dump}, {@code os.execute} and the rest of {@code os}. Every table there is read-only.
  *
- * <p>Only the compiler is installed ({@code LuaC.install}), no undumper, so no bytecode can be
- * loaded; {@code globals.loader} is replaced so that every function compiled in the VM gets the
- * budget's hooks whatever its environment.
+ * <p>Only the compiler is installed (LuaC behind {@link ChunkCompiler}, which translates Lua 5.4
+ * first), no undumper, so no bytecode can be loaded; {@code globals.loader} is replaced so that
+ * every function compiled in the VM gets the budget's hooks whatever its environment.
+ * {@code math} has Lua 5.4's {@code tointeger}, {@code type}, {@code ult}, {@code maxinteger},
+ * {@code mininteger}, {@code atan(y, x)} and {@code log(x, base)} ({@link Lua54Math}).
  */
 public final class SandboxFactory {
 
@@ -82,6 +86,7 @@ public final class SandboxFactory {
         g.load(new JseMathLib());
         g.load(new CoroutineLib());
         LuaC.install(g);
+        g.compiler = ChunkCompiler.INSTANCE;
         g.undumper = null;
         InstructionBudget budget = new InstructionBudget(limits);
         g.load(budget);
@@ -105,6 +110,7 @@ public final class SandboxFactory {
         env.rawset("xpcall", SandboxFunctions.xpcall(g.rawget("xpcall")));
         env.rawset("string", string);
         env.rawset("table", new ReadOnlyTable(functions.tables(g.rawget("table").checktable())));
+        Lua54Math.install(g.rawget("math").checktable());
         env.rawset("math", new ReadOnlyTable(g.rawget("math").checktable()));
         env.rawset("bit32", new ReadOnlyTable(g.rawget("bit32").checktable()));
         env.rawset("coroutine", new ReadOnlyTable(functions.coroutines(g.rawget("coroutine").checktable())));

@@ -1,5 +1,8 @@
 package io.zentinel.sentinel.lua.worker.sandbox;
 
+import java.util.Arrays;
+
+import io.zentinel.sentinel.lua.worker.dialect.ChunkCompiler;
 import org.luaj.vm2.LuaError;
 import org.luaj.vm2.LuaString;
 import org.luaj.vm2.LuaTable;
@@ -36,6 +39,7 @@ final class SandboxFunctions {
      * {@code load(chunk [, chunkname [, mode [, env]]])} for text only. A string chunk is compiled
      * with {@code chunkname} (default {@code "load"}); the environment is {@code env} when given
      * (even {@code nil}), otherwise the calling script's own environment, never the VM's globals.
+     * The chunk may be Lua 5.4: it is translated as scripts are ({@link ChunkCompiler}).
      * Returns {@code nil, message} for a binary chunk (a {@code "\27"} prefix), a mode without
      * {@code "t"}, a chunk longer than {@value #MAX_LOAD_CHUNK_BYTES} bytes, a function chunk
      * (piecewise loading is not supported) and any compile error.
@@ -64,7 +68,8 @@ final class SandboxFunctions {
                 LuaValue env = args.narg() >= 4 ? args.arg(4) : sandbox.currentEnv();
                 Prototype prototype;
                 try {
-                    prototype = sandbox.globals().compiler.compile(text.toInputStream(), chunkname);
+                    prototype = ChunkCompiler.INSTANCE.compile(
+                            Arrays.copyOfRange(text.m_bytes, text.m_offset, text.m_offset + text.m_length), chunkname);
                 } catch (LuaError e) {
                     return failure(Sandbox.luaMessage(e));
                 } catch (Exception e) {

@@ -19,7 +19,7 @@ import org.luaj.vm2.lib.StringLib;
  *
  * <p>Changes against LuaJ's {@code StringLib}: {@code string.dump} is absent (no bytecode out);
  * {@code rep}, {@code format}, {@code gsub} and {@code byte} are the capped versions of
- * {@link GuardedStrings}. Because the functions are shared by every VM, they find the limits of
+ * {@link GuardedStrings}, and {@code format} is Lua 5.4's. Because the functions are shared by every VM, they find the limits of
  * the current script run through {@link InstructionBudget#current()}.
  */
 public final class SharedStringLib {

@@ -1,6 +1,5 @@
 package io.zentinel.sentinel.lua.worker.script;
 
-import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -12,13 +11,14 @@ import java.util.regex.Pattern;
 
 import io.zentinel.sentinel.lua.protocol.v1.ScriptProblem;
 import io.zentinel.sentinel.lua.protocol.v1.ScriptSource;
+import io.zentinel.sentinel.lua.worker.dialect.ChunkCompiler;
 import org.luaj.vm2.LuaError;
 import org.luaj.vm2.Prototype;
-import org.luaj.vm2.compiler.LuaC;
 
 /**
  * The script set of a worker, compiled once: every {@link ScriptSource} of {@code WorkerInit} is
- * compiled with LuaC and its metadata read ({@link ScriptHeader}). A script that does not compile,
+ * compiled ({@link ChunkCompiler}: Lua 5.4 translated, then LuaC) and its metadata read
+ * ({@link ScriptHeader}). A script that does not compile,
  * has bad metadata or repeats another script's name is left out with a {@link ScriptProblem};
  * the others keep working. Running each script's top-level code happens later, per VM.
  *
@@ -53,8 +53,7 @@ public final class ScriptCatalog {
             ScriptHeader.Parsed parsed = ScriptHeader.parse(fileName, source.getSource());
             Prototype prototype = null;
             try {
-                prototype = LuaC.instance.compile(
-                        new ByteArrayInputStream(source.getSource().getBytes(StandardCharsets.UTF_8)), fileName);
+                prototype = ChunkCompiler.INSTANCE.compile(source.getSource().getBytes(StandardCharsets.UTF_8), fileName);
             } catch (LuaError e) {
                 problems.add(compileProblem(fileName, e.getMessage()));
             } catch (StackOverflowError e) {

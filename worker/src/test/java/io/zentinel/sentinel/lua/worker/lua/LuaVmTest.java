@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.List;
 import java.util.Set;
 
+import io.zentinel.sentinel.lua.protocol.v1.FailureKind;
 import io.zentinel.sentinel.lua.protocol.v1.Hook;
+import io.zentinel.sentinel.lua.protocol.v1.HookResult;
 import io.zentinel.sentinel.lua.protocol.v1.ScriptProblem;
 import io.zentinel.sentinel.lua.worker.sandbox.RunLimits;
 import org.junit.jupiter.api.Test;
@@ -56,6 +58,31 @@ class LuaVmTest {
         assertEquals(List.of("bad.lua:3: top-level code failed (SCRIPT_ERROR): bad.lua:3: attempt to index ? (a nil value)"),
                 vm.problems.stream().map(LuaVmTest::describe).toList());
         assertEquals(List.of("good"), vm.call(TestVm.requestHeaders("GET", "/")).getScriptsRunList());
+    }
+
+    @Test
+    void aLua54ScriptRunsItsHooksWithTheNewOperators() {
+        TestVm vm = TestVm.loaded("buckets.lua", """
+                -- name: buckets
+                local SHIFT <const> = 4
+                local function bucket(n) return (n >> SHIFT) & 0xF end
+                function on_request_headers(request)
+                  local len = #request.uri
+                  sentinel.add_tag("len-" .. len .. "-half-" .. len // 2 .. "-bucket-" .. bucket(len << 2)
+                    .. "-not-" .. ~len .. "-" .. math.type(len // 2) .. "-" .. math.type(len / 2))
+                  if request.uri:find("/zero") then
+                    return {decision = "block", status = 400 + len // (len - len)}
+                  end
+                end
+                """);
+        HookResult result = vm.call(TestVm.requestHeaders("GET", "/api/items?page=2"));
+        assertTrue(result.hasVerdict(), () -> "expected a verdict but got " + result.getFailure());
+        assertEquals(List.of("lua:buckets", "len-17-half-8-bucket-4-not--18-integer-float"),
+                result.getVerdict().getTagsList());
+
+        HookResult failed = vm.call(TestVm.requestHeaders("GET", "/zero"));
+        assertEquals(FailureKind.SCRIPT_ERROR, failed.getFailure().getKind());
+        assertEquals("buckets.lua:9: attempt to divide by zero", failed.getFailure().getMessage());
     }
 
     @Test

@@ -62,6 +62,40 @@ class ScriptCatalogTest {
     }
 
     @Test
+    void aLua54ScriptCompiles() {
+        ScriptCatalog catalog = ScriptCatalog.compile(List.of(source("ops.lua",
+                "local MASK <const> = 0xF0\nfunction on_request_headers(r) return (#r.uri & MASK) >> 4 end")));
+        assertEquals(List.of(), catalog.problems());
+        assertEquals(List.of("ops"), catalog.scripts().stream().map(ScriptDefinition::name).toList());
+    }
+
+    @Test
+    void toBeClosedVariablesAreLeftOutWithTheirFileAndLine() {
+        ScriptCatalog catalog = ScriptCatalog.compile(List.of(source("close.lua",
+                "-- name: close\nfunction on_request_headers()\n  local f <close> = nil\nend")));
+        assertEquals(List.of(), catalog.scripts());
+        ScriptProblem p = catalog.problems().get(0);
+        assertEquals("close.lua", p.getFileName());
+        assertEquals(3, p.getLine());
+        assertEquals("does not compile: to-be-closed variables (<close>) are not supported", p.getReason());
+    }
+
+    @Test
+    void compileErrorsOfATranslatedScriptKeepTheirLine() {
+        ScriptCatalog catalog = ScriptCatalog.compile(List.of(
+                source("syntax.lua", "local x = 1 // 2\n\nlocal y = = 3\nfunction on_request_headers() end"),
+                source("label.lua", "local x = 1 // 2\nfunction on_request_headers()\n  goto nowhere\nend\n"),
+                source("label52.lua", "local x = 1\nfunction on_request_headers()\n  goto nowhere\nend\n"),
+                source("const.lua", "local limit <const> = 10\nfunction on_request_headers()\n  limit = 11\nend")));
+        // LuaC reports a missing label where it finds out: at the token after the function (line 5), in both dialects
+        assertEquals(List.of("syntax.lua:3: does not compile: unexpected symbol near '='",
+                "label.lua:5: does not compile: no visible label 'nowhere' for <goto> at line 3",
+                "label52.lua:5: does not compile: no visible label 'nowhere' for <goto> at line 3",
+                "const.lua:3: does not compile: attempt to assign to const variable 'limit'"),
+                catalog.problems().stream().map(p -> p.getFileName() + ":" + p.getLine() + ": " + p.getReason()).toList());
+    }
+
+    @Test
     void theLineOfARuntimeErrorIsFound() {
         assertEquals(12, ScriptCatalog.lineOf("auth.lua:12: attempt to index ? (a nil value)"));
         assertEquals(0, ScriptCatalog.lineOf("instructions (5) exceeds the maximum allowed"));
