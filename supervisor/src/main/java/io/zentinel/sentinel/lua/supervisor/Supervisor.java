@@ -24,6 +24,9 @@ import io.zentinel.sentinel.lua.supervisor.pool.WorkerHandle;
 import io.zentinel.sentinel.lua.supervisor.pool.WorkerLauncher;
 import io.zentinel.sentinel.lua.supervisor.pool.WorkerPool;
 import io.zentinel.sentinel.lua.supervisor.pool.WorkerRuntime;
+import io.zentinel.sentinel.lua.supervisor.report.AgentMetrics;
+import io.zentinel.sentinel.lua.supervisor.report.Health;
+import io.zentinel.sentinel.lua.supervisor.report.ProxyReporter;
 import io.zentinel.sentinel.lua.supervisor.proxy.AgentCapabilities;
 import io.zentinel.sentinel.lua.supervisor.proxy.ProxyConnection;
 import io.zentinel.sentinel.lua.supervisor.proxy.ProxyListener;
@@ -62,6 +65,9 @@ public final class Supervisor implements AutoCloseable {
     static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(10);
 
     private final AgentConfig config;
+    /** The agent id of the handshake and of every MetricsReport. */
+    static final String AGENT_ID = "sentinel-lua-agent";
+
     private final WorkerPool pool;
     private final EventDispatcher dispatcher;
     private final ProxyListener listener;
@@ -72,6 +78,7 @@ public final class Supervisor implements AutoCloseable {
     private final CountDownLatch closed = new CountDownLatch(1);
     private volatile AdminServer admin;
     private volatile ScriptWatcher watcher;
+    private volatile ProxyReporter reporter;
     /** The workers' cgroups; closed after the pool. */
     private volatile WorkerCgroups cgroups;
 
@@ -129,6 +136,9 @@ public final class Supervisor implements AutoCloseable {
             ProxyListener listener = ProxyListener.start(config.socketPath(), settings);
             Supervisor supervisor = new Supervisor(config, pool, dispatcher, listener, sampler, ready, started);
             supervisor.cgroups = cgroups;
+            supervisor.reporter = ProxyReporter.start(listener,
+                    () -> Health.of(pool.snapshot(), pool.generation(), pool.crashLoop(), config.workers().count()),
+                    new AgentMetrics(AGENT_ID, listener, dispatcher, pool, System::currentTimeMillis)::report);
             try {
                 supervisor.startAdministration(scripts);
             } catch (IOException | RuntimeException e) {
@@ -160,9 +170,9 @@ public final class Supervisor implements AutoCloseable {
                 }
             }
         }
-        return new AgentCapabilities("sentinel-lua-agent", "Sentinel Lua Agent", ScriptSet.agentVersion(),
+        return new AgentCapabilities(AGENT_ID, "Sentinel Lua Agent", ScriptSet.agentVersion(),
                 List.copyOf(events), config.safety().maxConcurrent(), config.scripts().maxBodyBytes(),
-                65536, false, false, events.contains(2) || events.contains(4));
+                65536, true, true, events.contains(2) || events.contains(4));
     }
 
     private static void logScripts(WorkerReady ready) {
@@ -340,6 +350,10 @@ public final class Supervisor implements AutoCloseable {
         AdminServer a = admin;
         if (a != null) {
             a.close();
+        }
+        ProxyReporter r = reporter;
+        if (r != null) {
+            r.drain();
         }
         try {
             listener.stopAccepting();
