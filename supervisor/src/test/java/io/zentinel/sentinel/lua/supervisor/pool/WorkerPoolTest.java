@@ -467,7 +467,7 @@ class WorkerPoolTest {
         int slot = pool.snapshot().stream().filter(s -> s.id() == 1).findFirst().orElseThrow().slot();
 
         long before = System.nanoTime();
-        workers.workers.get(0).crash(134);
+        workers.workers.stream().filter(w -> w.id() == 1).findFirst().orElseThrow().crash(134);
         FakeWorker replacement = workers.awaitWorker(3, WAIT);
         await("replacement ready", WAIT, () -> replacement.state() == WorkerState.READY);
 
