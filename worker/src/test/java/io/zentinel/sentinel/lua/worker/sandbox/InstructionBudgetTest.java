@@ -168,7 +168,7 @@ class InstructionBudgetTest {
     }
 
     @Test
-    void gsubBuiltHereMatchesLuajsGsub() {
+    void gsubGivesTheSameResultsUnderASmallStringLimit() {
         LuaRunner native_ = new LuaRunner();
         LuaRunner bounded = new LuaRunner(RunLimits.defaults().withMaxStringBytes(200));
         for (String call : List.of(
