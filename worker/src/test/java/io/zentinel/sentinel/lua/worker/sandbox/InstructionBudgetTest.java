@@ -191,6 +191,26 @@ class InstructionBudgetTest {
     }
 
     @Test
+    void aGzipBombIsAStringLimitHitThatPcallAndCoroutinesCannotCatch() throws java.io.IOException {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.GZIPOutputStream gz = new java.util.zip.GZIPOutputStream(bytes)) {
+            gz.write(new byte[8 * 1024 * 1024]);
+        }
+        LuaRunner lua = new LuaRunner(RunLimits.defaults().withMaxStringBytes(1024 * 1024));
+        for (String source : List.of("local ok = pcall(encoding.gzip_decompress, bomb) return 'escaped'",
+                "local ok = coroutine.resume(coroutine.create(function() return encoding.gzip_decompress(bomb) end)) "
+                        + "local x = 0 for i = 1, 10 do x = x + i end return 'escaped'")) {
+            LuaTable env = lua.sandbox.newScriptEnv();
+            env.rawset("bomb", org.luaj.vm2.LuaString.valueUsing(bytes.toByteArray()));
+            RunOutcome outcome = lua.run(source, env);
+            RunOutcome.Failed failed = assertInstanceOf(RunOutcome.Failed.class, outcome, outcome::toString);
+            assertEquals(FailureKind.STRING_LIMIT, failed.kind());
+            assertEquals("string length (1048577) exceeds the maximum allowed (1048576, from "
+                    + "'resource-limits.max-string-bytes')", failed.message());
+        }
+    }
+
+    @Test
     void coroutinesAreCountedPerRun() {
         LuaRunner lua = new LuaRunner(RunLimits.defaults().withMaxCoroutines(2));
         assertEquals("too many coroutines in one script run (3, the maximum allowed is 2, from "
