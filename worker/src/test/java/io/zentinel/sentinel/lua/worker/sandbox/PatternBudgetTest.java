@@ -49,8 +49,9 @@ class PatternBudgetTest {
             long ms = (System.nanoTime() - start) / 1_000_000;
             assertTrue(Pattern.matches("script execution time in ms \\(\\d+\\) exceeds the maximum allowed "
                     + "\\(200, from 'scripts.timeout'\\)", message), message);
-            // the deadline is checked every 4,096 matching steps: a few microseconds past it
-            assertTrue(ms >= 200 && ms < 1_000, source + " took " + ms + " ms");
+            // the deadline is checked every 4,096 matching steps, a few microseconds apart; the
+            // margin is for a loaded machine (each pattern alone would take hours or more)
+            assertTrue(ms >= 200 && ms < 2_000, source + " took " + ms + " ms");
         }
     }
 
@@ -68,7 +69,7 @@ class PatternBudgetTest {
 
     @Test
     void theVmMatchesNormallyAfterAPatternHitTheLimit() {
-        LuaRunner lua = new LuaRunner(RunLimits.defaults().withMaxInstructions(2_000_000));
+        LuaRunner lua = new LuaRunner(RunLimits.defaults().withMaxInstructions(2_000_000).withTimes(10_000, 10_000));
         lua.failure(FailureKind.INSTRUCTION_LIMIT, "return ('a'):rep(20000):find('.-.-.-b')");
         assertEquals("k|v", lua.text("local k, v = ('k=v'):match('(%w+)=(%w+)') return k .. '|' .. v"));
         assertTrue(lua.sandbox.budget().instructions() < 100, "instructions: " + lua.sandbox.budget().instructions());
