@@ -18,7 +18,7 @@ import org.slf4j.Logger;
  * <p>Lines:
  * <pre>
  * script auth-check - hit resource-limits.max-instructions (10,000,000 instructions; reached 10,000,391) after 153 ms, answered fail-open (lua-agent:instruction-limit, event req-42)
- * script auth-check - script-error after 2 ms: auth.lua:3: boom, answered fail-closed (event req-43)
+ * script auth-check - script-error after 2.0 ms: auth.lua:3: boom, answered fail-closed (event req-43)
  * dispatcher - overloaded: safety.max-concurrent (64) events in flight, answered fail-open (event req-44)
  * script auth-check - hit resource-limits.max-instructions (10,000,000 instructions) 4,211 more times in the last 10.0 s, answered fail-open (lua-agent:instruction-limit; the last: reached 10,000,512 after 150 ms, event req-4300)
  * </pre>
@@ -222,7 +222,8 @@ final class FailureLog {
         if (hit.elapsedMicros() <= 0) {
             return "";
         }
-        return " after " + number(Math.round(hit.elapsedMicros() / 1000.0)) + " ms";
+        double ms = hit.elapsedMicros() / 1000.0;
+        return " after " + (ms < 10 ? String.format(Locale.ROOT, "%.1f", ms) : number(Math.round(ms))) + " ms";
     }
 
     private static String mode(Hit hit) {

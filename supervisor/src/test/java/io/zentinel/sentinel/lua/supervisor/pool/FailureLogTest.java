@@ -46,7 +46,7 @@ class FailureLogTest {
     void aScriptErrorIsLoggedWithItsMessage() {
         log.record(new FailureLog.Hit("req-43", FailureCause.SCRIPT_ERROR, "auth-check", null, 2_000,
                 "auth.lua:3: boom", false));
-        assertEquals(List.of("WARN script auth-check - script-error after 2 ms: auth.lua:3: boom, answered fail-closed "
+        assertEquals(List.of("WARN script auth-check - script-error after 2.0 ms: auth.lua:3: boom, answered fail-closed "
                 + "(event req-43)"), logger.lines);
     }
 
