@@ -365,7 +365,7 @@ class HostileScriptsIT {
         List<DynamicTest> tests = new ArrayList<>();
         for (Case c : cases) {
             tests.add(DynamicTest.dynamicTest(c.name(), () -> runCase(agent, hostile, background, c, workers,
-                    limitMs, limitMs + killGraceMs + 5_000)));
+                    limitMs, limitMs + killGraceMs, limitMs + killGraceMs + 5_000)));
         }
         tests.add(DynamicTest.dynamicTest(name + ": background connection answered throughout", () -> {
             try {
@@ -380,8 +380,9 @@ class HostileScriptsIT {
 
     private static final AtomicInteger IDS = new AtomicInteger();
 
+    /** @param killMs when the supervisor would kill a worker whose call has not returned */
     private static void runCase(AgentHarness agent, FakeProxy proxy, Background background, Case c, int workers,
-                                long limitMs, long boundMs) throws Exception {
+                                long limitMs, long killMs, long boundMs) throws Exception {
         awaitReady(agent, workers);
         Set<Long> before = pids(agent);
         int bgBefore = background.answered.get();
@@ -438,6 +439,11 @@ class HostileScriptsIT {
             assertEquals("lua-agent:" + c.cause(), cause, c.name() + ": " + tags);
         }
         assertTrue(ms < boundMs, c.name() + " took " + ms + " ms, bound " + boundMs);
+        if ("time-limit".equals(c.cause()) && c.replaced() == Replaced.MUST_NOT) {
+            // the run's own deadline answered, not the supervisor's kill
+            assertTrue(ms >= limitMs && ms < killMs, c.name() + " took " + ms + " ms, limit " + limitMs
+                    + " ms, kill at " + killMs + " ms");
+        }
         if (c.cause() != null && c.replaced() != Replaced.MAY) {
             // a WARN line names the script, the cause (for a limit, its key and figures) and the event,
             // and the (script, cause) counter counts it
