@@ -91,10 +91,16 @@ public final class StatusCollector {
         for (FailureCause cause : FailureCause.values()) {
             failures.put(cause.code(), counters.failures(cause));
         }
+        Map<String, Map<String, Long>> byScript = new LinkedHashMap<>();
+        counters.failuresByScript().forEach((script, cells) -> {
+            Map<String, Long> row = new LinkedHashMap<>();
+            cells.forEach((cause, count) -> row.put(cause.code(), count));
+            byScript.put(script, row);
+        });
         ProxyStats.Snapshot stats = listener.stats().snapshot();
         long requests = stats.eventsByType().getOrDefault(ProxyCodec.typeName(ProxyCodec.REQUEST_HEADERS), 0L);
         return new StatusReport.Totals(requests, stats.events(), stats.inFlight(), listener.openConnections(),
-                decisions, failures, counters.scriptFailures());
+                decisions, failures, counters.scriptFailures(), byScript);
     }
 
     /** ISO-8601 in UTC to the millisecond, e.g. {@code 2026-11-25T10:00:05.123Z}. */

@@ -78,9 +78,13 @@ public record StatusReport(Agent agent, ProcessFigures supervisor, List<Worker> 
      * @param connections    proxy connections open
      * @param decisions      decisions by kind: allow, block, redirect
      * @param failures       failure-mode decisions by cause (script-error, time-limit …), every cause listed
-     * @param scriptFailures script failures by script name
+     * @param scriptFailures failure-mode decisions by script name, all causes together; {@code (none)}
+     *                       for those no script is to blame for (no worker, overloaded …)
+     * @param failuresByScript failure-mode decisions by script name, then by cause (instruction-limit,
+     *                       string-limit, script-error …), causes that did not occur left out
      */
     public record Totals(long requests, long events, long inFlight, int connections, Map<String, Long> decisions,
-                         Map<String, Long> failures, Map<String, Long> scriptFailures) {
+                         Map<String, Long> failures, Map<String, Long> scriptFailures,
+                         Map<String, Map<String, Long>> failuresByScript) {
     }
 }

@@ -44,6 +44,7 @@ final class StatusPrinter {
         lastReload(report.lastReload(), report.reloads());
         out.println();
         totals(totals);
+        failuresByScript(totals);
     }
 
     private void workers(StatusReport report) {
@@ -127,10 +128,49 @@ final class StatusPrinter {
         out.println("  decisions        " + counts(totals.decisions(), false));
         String failures = counts(totals.failures(), true);
         out.println("  failures         " + (failures.isEmpty() ? "none" : style.yellow(failures)));
-        String scriptFailures = counts(totals.scriptFailures(), true);
-        if (!scriptFailures.isEmpty()) {
-            out.println("  script failures  " + style.yellow(scriptFailures));
+    }
+
+    /**
+     * The (script, cause) matrix: a row per script, a column per cause that occurred, the total
+     * first; nothing when no failure occurred.
+     */
+    private void failuresByScript(StatusReport.Totals totals) {
+        Map<String, Map<String, Long>> byScript = totals.failuresByScript();
+        if (byScript == null || byScript.isEmpty()) {
+            return;
         }
+        // columns in the order of the failure totals (the agent's order of causes), then any other
+        List<String> causes = new ArrayList<>();
+        if (totals.failures() != null) {
+            totals.failures().keySet().forEach(cause -> {
+                if (byScript.values().stream().anyMatch(row -> row.containsKey(cause))) {
+                    causes.add(cause);
+                }
+            });
+        }
+        byScript.values().forEach(row -> row.keySet().forEach(cause -> {
+            if (!causes.contains(cause)) {
+                causes.add(cause);
+            }
+        }));
+        List<String> titles = new ArrayList<>(List.of("SCRIPT", ">TOTAL"));
+        causes.forEach(cause -> titles.add(">" + cause.toUpperCase(java.util.Locale.ROOT)));
+        TextTable table = new TextTable(titles.toArray(String[]::new));
+        byScript.forEach((script, row) -> {
+            List<String> cells = new ArrayList<>();
+            cells.add(script);
+            cells.add(String.valueOf(row.values().stream().mapToLong(Long::longValue).sum()));
+            causes.forEach(cause -> cells.add(String.valueOf(row.getOrDefault(cause, 0L))));
+            table.row(cells.toArray(String[]::new));
+            for (int i = 0; i < causes.size(); i++) {
+                if (row.getOrDefault(causes.get(i), 0L) != 0) {
+                    table.paint(i + 2, style::yellow);
+                }
+            }
+        });
+        out.println();
+        out.println(style.bold("FAILURES BY SCRIPT") + " (failure-mode decisions by script and cause)");
+        table.print(out, "  ", style::dim);
     }
 
     /** {@code allow 10, block 2}; zero counts left out when {@code skipZero}. */

@@ -2,6 +2,7 @@ package io.zentinel.sentinel.lua.supervisor.pool;
 
 import io.zentinel.sentinel.lua.protocol.v1.HeaderMutation;
 import io.zentinel.sentinel.lua.protocol.v1.HookResult;
+import io.zentinel.sentinel.lua.protocol.v1.LimitHit;
 import io.zentinel.sentinel.lua.protocol.v1.Metadata;
 import io.zentinel.sentinel.lua.protocol.v1.Phase;
 import io.zentinel.sentinel.lua.protocol.v1.ScriptFailure;
@@ -47,12 +48,20 @@ public final class DecisionPolicy {
     /**
      * What the policy made of a call.
      *
-     * @param response the answer for the proxy
-     * @param failure  why it is the failure-mode decision, or {@code null} when the scripts decided
-     * @param script   the script that failed, when the worker named one, else {@code null}
-     * @param detail   the worker's or our message about the failure, for the log, else {@code null}
+     * @param response      the answer for the proxy
+     * @param failure       why it is the failure-mode decision, or {@code null} when the scripts decided
+     * @param script        the script that failed, when the worker named one, else {@code null}
+     * @param detail        the worker's or our message about the failure, for the log, else {@code null}
+     * @param limit         the limit the script went past and its figures, when the worker sent them, else {@code null}
+     * @param elapsedMicros how long the failing script had run, 0 when unknown
      */
-    public record Outcome(AgentResponse response, FailureCause failure, String script, String detail) {
+    public record Outcome(AgentResponse response, FailureCause failure, String script, String detail, LimitHit limit,
+                          long elapsedMicros) {
+
+        /** An outcome without limit figures. */
+        public Outcome(AgentResponse response, FailureCause failure, String script, String detail) {
+            this(response, failure, script, detail, null, 0);
+        }
     }
 
     private final boolean failOpen;
@@ -77,7 +86,8 @@ public final class DecisionPolicy {
                 ScriptFailure failure = result.getFailure();
                 FailureCause cause = FailureCause.of(failure.getKind());
                 yield new Outcome(failure(correlationId, cause), cause,
-                        failure.getScript().isEmpty() ? null : failure.getScript(), failure.getMessage());
+                        failure.getScript().isEmpty() ? null : failure.getScript(), failure.getMessage(),
+                        failure.hasLimit() ? failure.getLimit() : null, failure.getElapsedMicros());
             }
             case OUTCOME_NOT_SET -> new Outcome(failure(correlationId, FailureCause.INTERNAL_ERROR),
                     FailureCause.INTERNAL_ERROR, null, "worker result has neither verdict nor failure");

@@ -10,7 +10,13 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Counts of what the {@link EventDispatcher} answered, for metrics and the status command:
- * decisions by kind, failure-mode decisions by cause, script failures by script name.
+ * decisions by kind, failure-mode decisions by cause, and the same failures by script and
+ * cause, a (script, cause) matrix whose causes include every limit.
+ *
+ * <p>Bounded: the causes are an enum; scripts are those of the catalog, and at most
+ * {@value #MAX_SCRIPT_NAMES} names are counted separately (a reload may bring new names), further
+ * ones under {@value #OTHER_SCRIPTS}. Failures no script is to blame for (no worker, overloaded,
+ * a worker killed or crashed, the supervisor's own checks) count under {@value #NO_SCRIPT}.
  * Thread-safe; counting never blocks.
  */
 public final class DispatchCounters {
@@ -34,7 +40,8 @@ public final class DispatchCounters {
 
     private final Map<DecisionKind, LongAdder> decisions = filled(DecisionKind.class);
     private final Map<FailureCause, LongAdder> failures = filled(FailureCause.class);
-    private final Map<String, LongAdder> scriptFailures = new ConcurrentHashMap<>();
+    /** Per script, one counter per cause (by ordinal). */
+    private final Map<String, LongAdder[]> byScript = new ConcurrentHashMap<>();
 
     private static <E extends Enum<E>> Map<E, LongAdder> filled(Class<E> type) {
         Map<E, LongAdder> map = new EnumMap<>(type);
@@ -48,22 +55,28 @@ public final class DispatchCounters {
         decisions.get(DecisionKind.of(decision)).increment();
     }
 
-    /** Counts a failure; returns {@code true} the first time this cause is counted (to log it once at WARN). */
-    boolean failure(FailureCause cause) {
-        LongAdder adder = failures.get(cause);
-        adder.increment();
-        return adder.sum() == 1;
+    /** Counts a failure-mode decision for {@code cause}, blamed on {@code script} ({@code null}: none). */
+    void failure(FailureCause cause, String script) {
+        failures.get(cause).increment();
+        row(script)[cause.ordinal()].increment();
     }
 
-    void scriptFailure(String script) {
+    private LongAdder[] row(String script) {
         String key = script == null || script.isEmpty() ? NO_SCRIPT : script;
-        LongAdder adder = scriptFailures.get(key);
-        if (adder == null) {
-            adder = scriptFailures.size() < MAX_SCRIPT_NAMES
-                    ? scriptFailures.computeIfAbsent(key, k -> new LongAdder())
-                    : scriptFailures.computeIfAbsent(OTHER_SCRIPTS, k -> new LongAdder());
+        LongAdder[] row = byScript.get(key);
+        if (row == null) {
+            row = byScript.size() < MAX_SCRIPT_NAMES ? byScript.computeIfAbsent(key, k -> newRow())
+                    : byScript.computeIfAbsent(OTHER_SCRIPTS, k -> newRow());
         }
-        adder.increment();
+        return row;
+    }
+
+    private static LongAdder[] newRow() {
+        LongAdder[] row = new LongAdder[FailureCause.values().length];
+        for (int i = 0; i < row.length; i++) {
+            row[i] = new LongAdder();
+        }
+        return row;
     }
 
     public long decisions(DecisionKind kind) {
@@ -74,10 +87,41 @@ public final class DispatchCounters {
         return failures.get(cause).sum();
     }
 
-    /** Script failures by script name, sorted by name. */
+    /** Failures of {@code script} ({@value #NO_SCRIPT}, {@value #OTHER_SCRIPTS} or a name) for {@code cause}. */
+    public long failures(String script, FailureCause cause) {
+        LongAdder[] row = byScript.get(script);
+        return row == null ? 0 : row[cause.ordinal()].sum();
+    }
+
+    /** Failures by script name (all causes), sorted by name. */
     public Map<String, Long> scriptFailures() {
-        Map<String, Long> copy = new TreeMap<>();
-        scriptFailures.forEach((name, adder) -> copy.put(name, adder.sum()));
-        return copy;
+        Map<String, Long> totals = new TreeMap<>();
+        byScript.forEach((name, row) -> {
+            long sum = 0;
+            for (LongAdder adder : row) {
+                sum += adder.sum();
+            }
+            totals.put(name, sum);
+        });
+        return totals;
+    }
+
+    /** The matrix: script name (sorted) -> cause (in {@link FailureCause} order) -> count, zero cells left out. */
+    public Map<String, Map<FailureCause, Long>> failuresByScript() {
+        Map<String, Map<FailureCause, Long>> matrix = new TreeMap<>();
+        FailureCause[] causes = FailureCause.values();
+        byScript.forEach((name, row) -> {
+            Map<FailureCause, Long> cells = new EnumMap<>(FailureCause.class);
+            for (FailureCause cause : causes) {
+                long n = row[cause.ordinal()].sum();
+                if (n != 0) {
+                    cells.put(cause, n);
+                }
+            }
+            if (!cells.isEmpty()) {
+                matrix.put(name, cells);
+            }
+        });
+        return matrix;
     }
 }

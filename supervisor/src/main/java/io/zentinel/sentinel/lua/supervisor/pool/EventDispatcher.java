@@ -55,8 +55,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>{@link #handleAsync} is the hot path: called on the connection's reader thread, it sends the
  * call when a Lua VM is free at once and answers on the worker's reader thread; {@link #handle}
- * blocks. Neither throws. Log lines per event are DEBUG; the
- * first failure of each cause is also logged at WARN.
+ * blocks. Neither throws. Log lines per event are DEBUG, except
+ * failure-mode decisions: each one is logged at WARN with its script, cause and, for a limit,
+ * the figures, repeats collapsed per (script, cause) to one line per 10 s that counts them
+ * ({@link FailureLog}), and counted per cause and per script ({@link DispatchCounters}).
  */
 public final class EventDispatcher implements EventHandler, AutoCloseable {
     /** Type byte of a WebSocketFrame event, answered with {@code websocket_decision: "allow"}. */
@@ -68,6 +70,7 @@ public final class EventDispatcher implements EventHandler, AutoCloseable {
     private final DecisionPolicy policy;
     private final TransactionStore store;
     private final DispatchCounters counters = new DispatchCounters();
+    private final FailureLog failureLog = new FailureLog(LOG, System::nanoTime);
     private final Semaphore permits;
     private final int maxConcurrent;
     private final Duration acquireTimeout;
@@ -85,7 +88,8 @@ public final class EventDispatcher implements EventHandler, AutoCloseable {
 
     /**
      * Also starts a platform daemon thread {@code transaction-sweeper} that expires idle
-     * transactions every {@link TransactionStore#sweepInterval()}; {@link #close()} stops it.
+     * transactions every {@link TransactionStore#sweepInterval()} and reports collapsed failure
+     * log lines every {@link FailureLog#FLUSH_INTERVAL}; {@link #close()} stops it.
      */
     public EventDispatcher(AgentConfig config, WorkerPool pool, DecisionPolicy policy, TransactionStore store) {
         this.pool = Objects.requireNonNull(pool, "pool");
@@ -102,6 +106,8 @@ public final class EventDispatcher implements EventHandler, AutoCloseable {
                 Thread.ofPlatform().daemon().name("transaction-sweeper").factory());
         long interval = store.sweepInterval().toNanos();
         sweeper.scheduleWithFixedDelay(this::sweep, interval, interval, TimeUnit.NANOSECONDS);
+        long flush = FailureLog.FLUSH_INTERVAL.toNanos(); // repeats collapsed in a window that has ended
+        sweeper.scheduleWithFixedDelay(failureLog::flush, flush, flush, TimeUnit.NANOSECONDS);
     }
 
     public DispatchCounters counters() {
@@ -372,11 +378,7 @@ public final class EventDispatcher implements EventHandler, AutoCloseable {
         }
         DecisionPolicy.Outcome outcome = policy.apply(id, c.call().getPhase(), result);
         if (outcome.failure() != null) {
-            if (result.hasFailure()) {
-                counters.scriptFailure(outcome.script());
-            }
-            logFailure(id, outcome.failure(), (outcome.script() == null ? "" : outcome.script() + ": ")
-                    + outcome.detail());
+            logFailure(id, outcome);
         }
         counters.decision(outcome.response().decision());
         return outcome.response();
@@ -389,13 +391,17 @@ public final class EventDispatcher implements EventHandler, AutoCloseable {
         return response;
     }
 
+    /** A failure found here, not reported by a script run: counted and logged without a script. */
     private void logFailure(String id, FailureCause cause, String detail) {
-        if (counters.failure(cause)) {
-            LOG.warn("dispatcher - first {} failure ({}), answered {}: {}", cause.code(), id,
-                    policy.failOpen() ? "fail-open" : "fail-closed", detail);
-        } else {
-            LOG.debug("dispatcher - {} for {}: {}", cause.code(), id, detail);
-        }
+        counters.failure(cause, null);
+        failureLog.record(new FailureLog.Hit(id, cause, null, null, 0, detail, policy.failOpen()));
+    }
+
+    /** A failure the policy made of a worker's result: counted and logged under its script, with the limit's figures. */
+    private void logFailure(String id, DecisionPolicy.Outcome outcome) {
+        counters.failure(outcome.failure(), outcome.script());
+        failureLog.record(new FailureLog.Hit(id, outcome.failure(), outcome.script(), outcome.limit(),
+                outcome.elapsedMicros(), outcome.detail(), policy.failOpen()));
     }
 
     private void sweep() {

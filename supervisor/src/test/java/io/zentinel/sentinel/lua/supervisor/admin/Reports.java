@@ -23,6 +23,16 @@ public final class Reports {
                 List.of("worker-9 - script set invalid (exit 78)"));
     }
 
+    private static Map<String, Map<String, Long>> byScript() {
+        Map<String, Map<String, Long>> byScript = new LinkedHashMap<>();
+        byScript.put("(none)", Map.of("overloaded", 2L));
+        Map<String, Long> mine = new LinkedHashMap<>();
+        mine.put("script-error", 3L);
+        mine.put("instruction-limit", 2L);
+        byScript.put("my-script", mine);
+        return byScript;
+    }
+
     public static StatusReport status(ReloadReport last) {
         Map<String, Long> decisions = new LinkedHashMap<>();
         decisions.put("allow", 1180L);
@@ -30,7 +40,9 @@ public final class Reports {
         decisions.put("redirect", 0L);
         Map<String, Long> failures = new LinkedHashMap<>();
         failures.put("script-error", 3L);
+        failures.put("instruction-limit", 2L);
         failures.put("time-limit", 0L);
+        failures.put("overloaded", 2L);
         return new StatusReport(
                 new StatusReport.Agent("0.1.0", 4242, "2026-11-25T09:00:00Z", 3725, "/run/lua.sock", "/run/lua-admin.sock",
                         "/etc/sentinel/scripts", true, 5000, true, 2, 4, 0, 0),
@@ -42,6 +54,7 @@ public final class Reports {
                                 null)),
                 new StatusReport.Scripts(2, "2026-11-25T10:00:05Z", List.of(SEED), List.of()),
                 last, new StatusReport.Reloads(1, last != null && !last.accepted() ? 1 : 0),
-                new StatusReport.Totals(1200, 1260, 1, 4, decisions, failures, Map.of("my-script", 3L)));
+                new StatusReport.Totals(1200, 1260, 1, 4, decisions, failures, Map.of("(none)", 2L, "my-script", 5L),
+                        byScript()));
     }
 }

@@ -69,8 +69,12 @@ class StatusCommandTest {
                     TOTALS
                       requests         1200 (1260 events, 1 in flight)
                       decisions        allow 1180, block 20, redirect 0
-                      failures         script-error 3
-                      script failures  my-script 3
+                      failures         script-error 3, instruction-limit 2, overloaded 2
+
+                    FAILURES BY SCRIPT (failure-mode decisions by script and cause)
+                      SCRIPT     TOTAL  SCRIPT-ERROR  INSTRUCTION-LIMIT  OVERLOADED
+                      (none)         2             0                  0           2
+                      my-script      5             3                  2           0
                     """, run.out());
         }
     }
@@ -98,6 +102,10 @@ class StatusCommandTest {
             assertEquals("1.0.0", json.at("/scripts/loaded/0/version").asText());
             assertTrue(json.at("/last_reload/accepted").asBoolean());
             assertEquals(20, json.at("/totals/decisions/block").asLong());
+            assertEquals(5, json.at("/totals/script_failures/my-script").asLong());
+            assertEquals(2, json.at("/totals/failures_by_script/my-script/instruction-limit").asLong());
+            assertEquals(3, json.at("/totals/failures_by_script/my-script/script-error").asLong());
+            assertEquals(2, json.at("/totals/failures_by_script/(none)/overloaded").asLong());
         }
     }
 

@@ -9,6 +9,7 @@ import io.zentinel.sentinel.lua.protocol.v1.BodyMutation;
 import io.zentinel.sentinel.lua.protocol.v1.FailureKind;
 import io.zentinel.sentinel.lua.protocol.v1.HeaderMutation;
 import io.zentinel.sentinel.lua.protocol.v1.HookResult;
+import io.zentinel.sentinel.lua.protocol.v1.LimitHit;
 import io.zentinel.sentinel.lua.protocol.v1.Metadata;
 import io.zentinel.sentinel.lua.protocol.v1.Phase;
 import io.zentinel.sentinel.lua.protocol.v1.ScriptFailure;
@@ -218,6 +219,18 @@ class DecisionPolicyTest {
             DecisionPolicy.Outcome outcome = policy.apply(ID, Phase.PHASE_REQUEST_HEADERS, result);
             assertEquals(new DecisionPolicy.Outcome(policy.failure(ID, expected), expected, "auth.lua", "boom"), outcome);
         }
+    }
+
+    @Test
+    void theLimitsFiguresAndTheRunTimeReachTheOutcome() {
+        LimitHit limit = LimitHit.newBuilder().setKey("resource-limits.max-string-bytes").setMaximum(1024)
+                .setMeasured(2048).setUnit("bytes").build();
+        HookResult result = HookResult.newBuilder().setFailure(ScriptFailure.newBuilder()
+                .setKind(FailureKind.STRING_LIMIT).setScript("big.lua").setMessage("too long").setLimit(limit)
+                .setElapsedMicros(12_345)).build();
+        DecisionPolicy.Outcome outcome = open.apply(ID, Phase.PHASE_REQUEST_HEADERS, result);
+        assertEquals(new DecisionPolicy.Outcome(open.failure(ID, FailureCause.STRING_LIMIT), FailureCause.STRING_LIMIT,
+                "big.lua", "too long", limit, 12_345), outcome);
     }
 
     @Test

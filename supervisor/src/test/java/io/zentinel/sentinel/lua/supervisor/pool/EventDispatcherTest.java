@@ -12,6 +12,7 @@ import io.zentinel.sentinel.lua.protocol.v1.Header;
 import io.zentinel.sentinel.lua.protocol.v1.Hook;
 import io.zentinel.sentinel.lua.protocol.v1.HookCall;
 import io.zentinel.sentinel.lua.protocol.v1.HookResult;
+import io.zentinel.sentinel.lua.protocol.v1.LimitHit;
 import io.zentinel.sentinel.lua.protocol.v1.Phase;
 import io.zentinel.sentinel.lua.protocol.v1.RequestInfo;
 import io.zentinel.sentinel.lua.protocol.v1.ScriptFailure;
@@ -273,6 +274,7 @@ class EventDispatcherTest {
         assertEquals(AgentResponse.allow("id-1"), first.get(5, TimeUnit.SECONDS));
         assertEquals(0, dispatcher.inFlight());
         assertEquals(1, dispatcher.counters().failures(FailureCause.OVERLOADED));
+        assertEquals(1, dispatcher.counters().failures(DispatchCounters.NO_SCRIPT, FailureCause.OVERLOADED));
         assertEquals(1, worker.calls.size());
     }
 
@@ -448,18 +450,39 @@ class EventDispatcherTest {
             long i = n.incrementAndGet();
             ScriptFailure.Builder failure = i <= 2
                     ? ScriptFailure.newBuilder().setKind(FailureKind.INSTRUCTION_LIMIT).setScript("loop.lua")
-                    : ScriptFailure.newBuilder().setKind(FailureKind.SCRIPT_ERROR).setScript("auth.lua");
+                            .setLimit(LimitHit.newBuilder().setKey("resource-limits.max-instructions")
+                                    .setMaximum(1000).setMeasured(1001).setUnit("instructions"))
+                            .setElapsedMicros(1500)
+                    : i == 3 ? ScriptFailure.newBuilder().setKind(FailureKind.SCRIPT_ERROR).setScript("auth.lua")
+                    : ScriptFailure.newBuilder().setKind(FailureKind.STRING_LIMIT).setScript("auth.lua");
             return HookResult.newBuilder().setFailure(failure.setMessage("failed")).build();
         });
 
-        for (int i = 0; i < 3; i++) {
+        for (int i = 0; i < 4; i++) {
             dispatcher.handle(requestHeaders("id-" + i));
         }
+        dispatcher.handle(new AgentEvent.Malformed("id-x", 0x02, "bad json"));
 
-        assertEquals(Map.of("auth.lua", 1L, "loop.lua", 2L), dispatcher.counters().scriptFailures());
-        assertEquals(2, dispatcher.counters().failures(FailureCause.INSTRUCTION_LIMIT));
-        assertEquals(1, dispatcher.counters().failures(FailureCause.SCRIPT_ERROR));
-        assertEquals(3, dispatcher.counters().decisions(DecisionKind.ALLOW));
+        DispatchCounters counters = dispatcher.counters();
+        assertEquals(Map.of("(none)", 1L, "auth.lua", 2L, "loop.lua", 2L), counters.scriptFailures());
+        assertEquals(Map.of("(none)", Map.of(FailureCause.MALFORMED_EVENT, 1L),
+                "auth.lua", Map.of(FailureCause.SCRIPT_ERROR, 1L, FailureCause.STRING_LIMIT, 1L),
+                "loop.lua", Map.of(FailureCause.INSTRUCTION_LIMIT, 2L)), counters.failuresByScript());
+        assertEquals(2, counters.failures("loop.lua", FailureCause.INSTRUCTION_LIMIT));
+        assertEquals(0, counters.failures("loop.lua", FailureCause.SCRIPT_ERROR));
+        assertEquals(2, counters.failures(FailureCause.INSTRUCTION_LIMIT));
+        assertEquals(1, counters.failures(FailureCause.SCRIPT_ERROR));
+        assertEquals(5, counters.decisions(DecisionKind.ALLOW), "fail-open: every failure allowed");
+    }
+
+    @Test
+    void theScriptNamesCountedSeparatelyAreBounded() {
+        DispatchCounters counters = new DispatchCounters();
+        for (int i = 0; i < DispatchCounters.MAX_SCRIPT_NAMES + 10; i++) {
+            counters.failure(FailureCause.TABLE_LIMIT, "s" + i);
+        }
+        assertEquals(DispatchCounters.MAX_SCRIPT_NAMES + 1, counters.failuresByScript().size());
+        assertEquals(10, counters.failures(DispatchCounters.OTHER_SCRIPTS, FailureCause.TABLE_LIMIT));
     }
 
     @Test

@@ -41,8 +41,9 @@ import org.slf4j.LoggerFactory;
  * returned table (if any) is applied ({@link ReturnedTable}); a block or redirect ends the
  * chain. Header mutations, metadata and tags of all scripts that ran are merged in order; every
  * script that ran adds the audit tag {@code lua:<name>} and appears in {@code scripts_run}. A
- * script error or a limit ends the call with a {@link ScriptFailure} (kind, script, message)
- * and discards everything the call's scripts decided, {@code sentinel.ctx} included.
+ * script error or a limit ends the call with a {@link ScriptFailure} (kind, script, message, and
+ * for a limit its key and figures, and how long the script ran) and discards everything the
+ * call's scripts decided, {@code sentinel.ctx} included.
  */
 final class LuaBridge {
     /** Prefix of the audit tag each script that ran adds: {@code lua:<name>}. */
@@ -124,6 +125,22 @@ final class LuaBridge {
         void fail(FailureKind kind, String script, String message) {
             failure = ScriptFailure.newBuilder().setKind(kind).setScript(script).setMessage(message).build();
         }
+
+        /** A limit hit outside a script run (body, ctx): the figures, no run time. */
+        void fail(BudgetExceededError e, String script) {
+            failure = ScriptFailure.newBuilder().setKind(e.kind()).setScript(script).setMessage(e.getMessage())
+                    .setLimit(e.limit()).build();
+        }
+
+        /** The run of {@code script} failed: its kind, message, limit figures and run time. */
+        void fail(RunOutcome.Failed f, String script) {
+            ScriptFailure.Builder b = ScriptFailure.newBuilder().setKind(f.kind()).setScript(script)
+                    .setMessage(f.message()).setElapsedMicros(f.elapsedMicros());
+            if (f.limit() != null) {
+                b.setLimit(f.limit());
+            }
+            failure = b.build();
+        }
     }
 
     private void chain(HookCall call, CallState state, ScriptSelector selector, LuaTable[] envs, Run run) {
@@ -133,8 +150,8 @@ final class LuaBridge {
             return;
         }
         if (call.hasChunk() && call.getChunk().getBody().size() > limits.maxBodyBytes()) {
-            run.fail(FailureKind.BODY_LIMIT, "", BudgetExceededError.of(FailureKind.BODY_LIMIT, "body bytes",
-                    call.getChunk().getBody().size(), limits.maxBodyBytes(), "scripts.max-body-bytes").getMessage());
+            run.fail(BudgetExceededError.of(FailureKind.BODY_LIMIT, "body bytes",
+                    call.getChunk().getBody().size(), limits.maxBodyBytes(), "scripts.max-body-bytes"), "");
             return;
         }
         boolean responsePhase = call.getPhase() == Phase.PHASE_RESPONSE_HEADERS
@@ -200,7 +217,7 @@ final class LuaBridge {
                             outcome instanceof RunOutcome.Failed f ? "failed: " + f.kind() : "ran", outcome.instructions());
                 }
                 if (outcome instanceof RunOutcome.Failed f) {
-                    run.fail(f.kind(), name, f.message());
+                    run.fail(f, name);
                     return;
                 }
                 try {
@@ -220,7 +237,7 @@ final class LuaBridge {
         try {
             run.ctx = state.changedCtx();
         } catch (BudgetExceededError e) {
-            run.fail(e.kind(), run.lastScript, e.getMessage());
+            run.fail(e, run.lastScript);
         } catch (LuaError e) {
             run.fail(FailureKind.SCRIPT_ERROR, run.lastScript, Sandbox.luaMessage(e));
         }

@@ -12,6 +12,15 @@ public interface ExecutionGuard {
     /** Throws when the current run is past its deadline (call it from long Java-side loops). */
     void checkDeadline();
 
+    /**
+     * Counts {@code count} instructions' worth of work done in Java (matching a Lua pattern) and
+     * checks the limits as the instruction hook does: the instruction limit, the deadline and the
+     * allocation count. A guard that counts no instructions only checks the deadline.
+     */
+    default void chargeInstructions(long count) {
+        checkDeadline();
+    }
+
     /** Throws when a string of {@code bytes} would exceed the string length limit. */
     void checkStringLength(long bytes);
 

@@ -30,7 +30,9 @@ import org.luaj.vm2.lib.OneArgFunction;
  *
  * <ul>
  * <li>Instructions: counted per script run; past {@code resource-limits.max-instructions} a
- *     {@link BudgetExceededError} is thrown.</li>
+ *     {@link BudgetExceededError} is thrown. Work that library code does in Java is charged
+ *     through {@link #chargeInstructions(long)}: the Lua pattern functions charge one
+ *     instruction per four matching steps.</li>
  * <li>Every {@value #CHECK_INTERVAL} instructions: the deadline (the earlier of the script's
  *     {@code scripts.timeout} and the event's {@code resource-limits.max-execution-time}) and
  *     the bytes the run's threads allocated (measured with
@@ -107,6 +109,7 @@ public final class InstructionBudget extends DebugLib implements ExecutionGuard 
     private final boolean measureAllocation;
     private final List<CallFrames> coroutineFrames = new ArrayList<>();
     private final TableEntries tableEntries = new TableEntries();
+    private final PatternCache patterns = new PatternCache();
 
     private Globals globals;
     private LuaThread mainThread;
@@ -246,6 +249,11 @@ public final class InstructionBudget extends DebugLib implements ExecutionGuard 
         return tableEntries;
     }
 
+    /** The Lua patterns this VM read most recently. */
+    PatternCache patterns() {
+        return patterns;
+    }
+
     /** Bytes allocated by the current or last run (as far as measured). */
     public long allocatedBytes() {
         return allocated;
@@ -315,6 +323,19 @@ public final class InstructionBudget extends DebugLib implements ExecutionGuard 
         }
         if (running) {
             checkTime(System.nanoTime());
+        }
+    }
+
+    @Override
+    public void chargeInstructions(long count) {
+        if (tripped != null) {
+            throw tripped;
+        }
+        if (running && count > 0) {
+            instructions += count;
+            if (instructions >= nextCheck) {
+                checkpoint();
+            }
         }
     }
 

@@ -128,6 +128,7 @@ public final class Sandbox {
         currentEnv = env;
         Varargs values = LuaValue.NONE;
         Throwable failure = null;
+        long start = System.nanoTime();
         try {
             budget.beginRun();
             values = function.invoke(args);
@@ -143,14 +144,17 @@ public final class Sandbox {
         if (failure == null) {
             return new RunOutcome.Completed(values, instructions, allocated);
         }
+        long micros = (System.nanoTime() - start) / 1_000;
         return switch (failure) {
-            case BudgetExceededError e -> new RunOutcome.Failed(e.kind(), e.getMessage(), instructions, allocated);
+            case BudgetExceededError e -> new RunOutcome.Failed(e.kind(), e.getMessage(), instructions, allocated,
+                    e.limit(), micros);
             case StackOverflowError e -> new RunOutcome.Failed(FailureKind.SCRIPT_ERROR,
-                    scriptName + ": stack overflow (Java stack exhausted)", instructions, allocated);
+                    scriptName + ": stack overflow (Java stack exhausted)", instructions, allocated, null, micros);
             case Error e -> throw e;
-            case LuaError e -> new RunOutcome.Failed(FailureKind.SCRIPT_ERROR, luaMessage(e), instructions, allocated);
+            case LuaError e -> new RunOutcome.Failed(FailureKind.SCRIPT_ERROR, luaMessage(e), instructions, allocated,
+                    null, micros);
             default -> new RunOutcome.Failed(FailureKind.SCRIPT_ERROR,
-                    cap("internal error in a library function: " + failure), instructions, allocated);
+                    cap("internal error in a library function: " + failure), instructions, allocated, null, micros);
         };
     }
 

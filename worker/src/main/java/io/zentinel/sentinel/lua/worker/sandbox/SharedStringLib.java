@@ -18,8 +18,10 @@ import org.luaj.vm2.lib.StringLib;
  * this same table.
  *
  * <p>Changes against LuaJ's {@code StringLib}: {@code string.dump} is absent (no bytecode out);
- * {@code rep}, {@code format}, {@code gsub} and {@code byte} are the capped versions of
- * {@link GuardedStrings}, and {@code format} is Lua 5.4's. Because the functions are shared by every VM, they find the limits of
+ * {@code rep}, {@code format} and {@code byte} are the capped versions of {@link GuardedStrings},
+ * and {@code format} is Lua 5.4's; {@code find}, {@code match}, {@code gmatch} and {@code gsub} are
+ * {@link PatternFunctions}, whose matcher counts toward the instruction and time limits (LuaJ's
+ * runs unchecked in Java). Because the functions are shared by every VM, they find the limits of
  * the current script run through {@link InstructionBudget#current()}.
  */
 public final class SharedStringLib {
@@ -50,8 +52,11 @@ public final class SharedStringLib {
             GuardedStrings guarded = new GuardedStrings(original);
             copy.rawset("rep", guarded.rep());
             copy.rawset("format", guarded.format());
-            copy.rawset("gsub", guarded.gsub());
             copy.rawset("byte", guarded.bytes());
+            copy.rawset("find", PatternFunctions.find());
+            copy.rawset("match", PatternFunctions.match());
+            copy.rawset("gmatch", PatternFunctions.gmatch());
+            copy.rawset("gsub", PatternFunctions.gsub());
             STRING = new ReadOnlyTable(copy);
             METATABLE = ReadOnlyTable.of("__index", STRING);
             LuaString.s_metatable = METATABLE;

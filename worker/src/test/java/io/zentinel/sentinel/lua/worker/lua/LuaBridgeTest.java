@@ -229,6 +229,44 @@ class LuaBridgeTest {
         assertEquals("instructions (10000001) exceeds the maximum allowed (10000000, from "
                 + "'resource-limits.max-instructions')", result.getFailure().getMessage());
         assertEquals(10_000_001, result.getStats().getInstructions());
+        assertEquals(io.zentinel.sentinel.lua.protocol.v1.LimitHit.newBuilder().setKey("resource-limits.max-instructions")
+                .setMaximum(10_000_000).setMeasured(10_000_001).setUnit("instructions").build(),
+                result.getFailure().getLimit());
+        long micros = result.getFailure().getElapsedMicros();
+        assertTrue(micros > 0 && micros <= result.getStats().getElapsedMicros(), "script ran " + micros + " us");
+    }
+
+    @Test
+    void aScriptErrorCarriesNoLimitButItsRunTime() {
+        TestVm vm = TestVm.loaded("e.lua", "function on_request_headers() error('boom') end");
+        HookResult result = vm.call(TestVm.requestHeaders("GET", "/"));
+        assertEquals(FailureKind.SCRIPT_ERROR, result.getFailure().getKind());
+        assertFalse(result.getFailure().hasLimit());
+        assertTrue(result.getFailure().getElapsedMicros() > 0);
+    }
+
+    @Test
+    void theLimitsFiguresTravelWithEachKindOfLimit() {
+        var limits = io.zentinel.sentinel.lua.worker.sandbox.RunLimits.defaults().withTimes(60_000, 60_000);
+        TestVm strings = TestVm.of(limits.withMaxStringBytes(1000), "s.lua",
+                "function on_request_headers() local s = ('x'):rep(1001) end");
+        assertEquals("resource-limits.max-string-bytes 1000 1001 bytes",
+                figures(strings.call(TestVm.requestHeaders("GET", "/"))));
+        TestVm tables = TestVm.of(limits.withMaxTableEntries(10), "t.lua",
+                "function on_request_headers() local t = {} for i = 1, 11 do t[i] = i end end");
+        assertEquals("resource-limits.max-table-entries 10 11 entries",
+                figures(tables.call(TestVm.requestHeaders("GET", "/"))));
+        TestVm slow = TestVm.of(io.zentinel.sentinel.lua.worker.sandbox.RunLimits.defaults()
+                .withMaxInstructions(Long.MAX_VALUE / 2).withTimes(60_000, 20), "slow.lua",
+                "function on_request_headers() while true do end end");
+        assertTrue(figures(slow.call(TestVm.requestHeaders("GET", "/"))).matches("scripts.timeout 20 2\\d ms"));
+        TestVm body = TestVm.of(limits.withMaxBodyBytes(4), "body.lua", "function on_request_body(r, b) end");
+        assertEquals("scripts.max-body-bytes 4 5 bytes", figures(body.call(TestVm.requestBody("hello", 0, true, "hello"))));
+    }
+
+    private static String figures(HookResult result) {
+        var limit = result.getFailure().getLimit();
+        return limit.getKey() + " " + limit.getMaximum() + " " + limit.getMeasured() + " " + limit.getUnit();
     }
 
     @Test

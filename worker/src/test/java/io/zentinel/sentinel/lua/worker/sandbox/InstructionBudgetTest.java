@@ -168,7 +168,7 @@ class InstructionBudgetTest {
     }
 
     @Test
-    void gsubBuiltHereMatchesLuajsGsub() {
+    void gsubGivesTheSameResultsUnderASmallStringLimit() {
         LuaRunner native_ = new LuaRunner();
         LuaRunner bounded = new LuaRunner(RunLimits.defaults().withMaxStringBytes(200));
         for (String call : List.of(
@@ -187,6 +187,26 @@ class InstructionBudgetTest {
             String expected = native_.text("local r, n = " + call + " return r .. '|' .. n");
             String actual = bounded.text("local r, n = " + call + " return r .. '|' .. n");
             assertEquals(expected, actual, call + " (" + source + ")");
+        }
+    }
+
+    @Test
+    void aGzipBombIsAStringLimitHitThatPcallAndCoroutinesCannotCatch() throws java.io.IOException {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.GZIPOutputStream gz = new java.util.zip.GZIPOutputStream(bytes)) {
+            gz.write(new byte[8 * 1024 * 1024]);
+        }
+        LuaRunner lua = new LuaRunner(RunLimits.defaults().withMaxStringBytes(1024 * 1024));
+        for (String source : List.of("local ok = pcall(encoding.gzip_decompress, bomb) return 'escaped'",
+                "local ok = coroutine.resume(coroutine.create(function() return encoding.gzip_decompress(bomb) end)) "
+                        + "local x = 0 for i = 1, 10 do x = x + i end return 'escaped'")) {
+            LuaTable env = lua.sandbox.newScriptEnv();
+            env.rawset("bomb", org.luaj.vm2.LuaString.valueUsing(bytes.toByteArray()));
+            RunOutcome outcome = lua.run(source, env);
+            RunOutcome.Failed failed = assertInstanceOf(RunOutcome.Failed.class, outcome, outcome::toString);
+            assertEquals(FailureKind.STRING_LIMIT, failed.kind());
+            assertEquals("string length (1048577) exceeds the maximum allowed (1048576, from "
+                    + "'resource-limits.max-string-bytes')", failed.message());
         }
     }
 

@@ -23,28 +23,20 @@ import org.luaj.vm2.Varargs;
 /**
  * The Lua {@code encoding} module: base64 (RFC 4648 sections 4 and 5), hex and gzip.
  *
- * <p>{@code gzip_decompress} streams its output and stops at {@code maxDecompressedBytes}, so a
- * gzip bomb ends with a {@link LuaError} that names the cap instead of exhausting the heap.
+ * <p>{@code gzip_decompress} streams its output and checks the string limit
+ * ({@code resource-limits.max-string-bytes}) each time its buffer grows, so a gzip bomb ends as
+ * soon as its output passes the limit, with the string limit's {@code BudgetExceededError}:
+ * a limit hit like any other ({@code string-limit}), which {@code pcall} cannot catch, and not a
+ * Lua error a script could swallow and retry. The buffer never exceeds the limit plus one byte.
  */
 public final class EncodingLib extends LuaModule {
 
     private static final int CHUNK = 64 * 1024;
     private static final HexFormat HEX = HexFormat.of();
 
-    private final long maxDecompressedBytes;
-
-    /** A module whose decompression cap is the guard's string limit. */
+    /** A module whose string results, {@code gzip_decompress}'s included, are bounded by the guard's string limit. */
     public EncodingLib(ExecutionGuard guard) {
-        this(guard, guard.maxStringBytes());
-    }
-
-    /** @param maxDecompressedBytes largest output {@code gzip_decompress} produces, in bytes (>= 0) */
-    public EncodingLib(ExecutionGuard guard, long maxDecompressedBytes) {
         super(guard);
-        if (maxDecompressedBytes < 0) {
-            throw new IllegalArgumentException("maxDecompressedBytes must be >= 0 (was " + maxDecompressedBytes + ")");
-        }
-        this.maxDecompressedBytes = Math.min(maxDecompressedBytes, Integer.MAX_VALUE - 16);
     }
 
     @Override
@@ -125,16 +117,16 @@ public final class EncodingLib extends LuaModule {
     private LuaValue gzipDecompress(Varargs args) {
         String fn = "encoding.gzip_decompress";
         LuaString s = LibArgs.string(args, 1, fn);
-        byte[] out = new byte[(int) Math.min(Math.max(64, s.m_length * 4L), maxDecompressedBytes + 1)];
+        // one byte more than the limit is enough to know that the output is too long
+        long cap = Math.min(guard.maxStringBytes(), Integer.MAX_VALUE - 16) + 1;
+        byte[] out = new byte[(int) Math.min(Math.max(64, s.m_length * 4L), cap)];
         int len = 0;
         try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(s.m_bytes, s.m_offset, s.m_length))) {
             while (true) {
                 guard.checkDeadline();
                 if (len == out.length) {
-                    if (len > maxDecompressedBytes) {
-                        throw tooLarge(fn);
-                    }
-                    out = Arrays.copyOf(out, (int) Math.min((long) out.length * 2, maxDecompressedBytes + 1));
+                    guard.checkStringLength(len); // a gzip bomb ends here, past the string limit
+                    out = Arrays.copyOf(out, (int) Math.min((long) out.length * 2, cap));
                 }
                 int n = in.read(out, len, Math.min(CHUNK, out.length - len));
                 if (n < 0) {
@@ -149,16 +141,8 @@ public final class EncodingLib extends LuaModule {
         } catch (IOException e) {
             throw new LuaError(fn + ": " + e.getMessage());
         }
-        if (len > maxDecompressedBytes) {
-            throw tooLarge(fn);
-        }
         guard.checkStringLength(len);
         return LuaBytes.wrap(len == out.length ? out : Arrays.copyOf(out, len));
-    }
-
-    private LuaError tooLarge(String fn) {
-        return new LuaError(fn + ": decompressed data exceeds the maximum allowed ("
-                + maxDecompressedBytes + " bytes)");
     }
 
     /** {@link GZIPOutputStream} with a chosen compression level (its deflater is protected). */

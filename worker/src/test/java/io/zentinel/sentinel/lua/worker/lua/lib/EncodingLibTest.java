@@ -127,25 +127,29 @@ class EncodingLibTest {
     }
 
     @Test
-    void aGzipBombStopsAtTheCapWithACleanError() throws IOException {
-        // 64 MiB of zeros compress to about 64 KiB; the cap is 1 MiB
+    void aGzipBombEndsWithTheStringLimitWhichPcallCannotCatch() throws IOException {
+        // 64 MiB of zeros compress to about 64 KiB; the string limit is 1 MiB
         byte[] bomb = gzipOfZeros(64L * 1024 * 1024);
         assertTrue(bomb.length < 128 * 1024, "bomb is " + bomb.length + " bytes");
         LuaHarness capped = new LuaHarness(TestGuard.withLimits(1024 * 1024, 10_000));
         capped.globals.set("bomb", LuaBytes.wrap(bomb));
-        String message = assertTimeoutPreemptively(Duration.ofSeconds(10),
-                () -> capped.error("encoding.gzip_decompress(bomb)"));
-        assertEquals("encoding.gzip_decompress: decompressed data exceeds the maximum allowed (1048576 bytes)", message);
+        BudgetExceededError e = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> assertThrows(
+                BudgetExceededError.class, () -> capped.run("return pcall(encoding.gzip_decompress, bomb)")));
+        assertEquals(FailureKind.STRING_LIMIT, e.kind());
+        assertEquals("string length (1048577) exceeds the maximum allowed (1048576, from "
+                + "'resource-limits.max-string-bytes')", e.getMessage());
     }
 
     @Test
-    void decompressionUpToTheCapSucceeds() throws IOException {
-        LuaHarness capped = new LuaHarness(TestGuard.lenient(), g -> g.load(new EncodingLib(TestGuard.lenient(), 1000)));
+    void decompressionUpToTheStringLimitSucceeds() throws IOException {
+        LuaHarness capped = new LuaHarness(TestGuard.withLimits(1000, 10_000));
         capped.globals.set("exact", LuaBytes.wrap(gzipOfZeros(1000)));
         capped.globals.set("over", LuaBytes.wrap(gzipOfZeros(1001)));
         assertEquals(1000, capped.eval("#encoding.gzip_decompress(exact)").toint());
-        assertEquals("encoding.gzip_decompress: decompressed data exceeds the maximum allowed (1000 bytes)",
-                capped.error("encoding.gzip_decompress(over)"));
+        BudgetExceededError e = assertThrows(BudgetExceededError.class,
+                () -> capped.run("return encoding.gzip_decompress(over)"));
+        assertEquals("string length (1001) exceeds the maximum allowed (1000, from 'resource-limits.max-string-bytes')",
+                e.getMessage());
     }
 
     @Test
