@@ -56,6 +56,9 @@ public final class AgentMetrics {
                     Map.of(cause.code().endsWith("-limit") ? "limit" : "cause", cause.code()),
                     dispatch.failures(cause)));
         }
+        dispatch.failuresByScript().forEach((script, byCause) -> byCause.forEach((cause, n) -> counters.add(
+                new Counter("lua_agent_script_failures_total", "Failure-mode decisions by script and cause",
+                        Map.of("script", script, "cause", cause.code()), n))));
         List<Gauge> gauges = new ArrayList<>();
         long generation = pool.generation();
         gauges.add(new Gauge("lua_agent_workers_ready", "Ready workers of the serving generation", Map.of(),
