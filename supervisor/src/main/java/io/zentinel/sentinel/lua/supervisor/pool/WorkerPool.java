@@ -182,6 +182,11 @@ public final class WorkerPool implements AutoCloseable {
         this(config, factory, Tuning.DEFAULT, new Random());
     }
 
+    /** A pool of workers made by {@code factory}, with the replacement timing given. */
+    public WorkerPool(AgentConfig config, WorkerFactory factory, Tuning tuning) {
+        this(config, factory, tuning, new Random());
+    }
+
     WorkerPool(AgentConfig config, WorkerFactory factory, Tuning tuning, RandomGenerator random) {
         this.config = Objects.requireNonNull(config, "config");
         this.factory = Objects.requireNonNull(factory, "factory");
@@ -202,8 +207,7 @@ public final class WorkerPool implements AutoCloseable {
 
     /** A pool of real worker processes started by a {@link WorkerLauncher}. */
     public static WorkerPool launching(AgentConfig config, WorkerRuntime runtime) {
-        WorkerLauncher launcher = new WorkerLauncher(runtime, config);
-        return new WorkerPool(config, (id, timer) -> new WorkerHandle(id, launcher.launch(id), config, timer));
+        return new WorkerPool(config, new WorkerLauncher(runtime, config).handles());
     }
 
     // ------------------------------------------------------------------ start / reload

@@ -243,4 +243,36 @@ class WorkerLauncherTest {
                 WorkerLauncher.placed(List.of("/bin/sh", "-c", "x"), List.of("java", "-Xmx1m")));
         assertEquals(List.of("java"), WorkerLauncher.placed(List.of(), List.of("java")));
     }
+
+    @Test
+    void withNiceAndCpuSecondsTheWorkerJvmRunsAtThatNicenessUnderRlimitCpu() throws Exception {
+        TestConfig config = new TestConfig();
+        config.nice = 7;
+        config.cpuSeconds = 30;
+        WorkerLauncher launcher = new WorkerLauncher(WorkerRuntime.fromSystemProperties(), config.build());
+
+        Process process = launcher.launch(6);
+        try {
+            Path proc = Path.of("/proc", Long.toString(process.pid()));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            // the pid runs sh, then sh again, then nice, then the JVM (exec keeps it); the
+            // shells' argv holds the JVM's command too, so tell them apart by the executable
+            while (!Files.readString(proc.resolve("comm")).strip().equals("java")) {
+                assertTrue(System.nanoTime() < deadline, "the JVM never replaced the shell");
+                Thread.sleep(10);
+            }
+            String stat = Files.readString(proc.resolve("stat"));
+            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            String cpuLimit = Files.readAllLines(proc.resolve("limits")).stream()
+                    .filter(line -> line.startsWith("Max cpu time")).findFirst().orElseThrow();
+
+            assertEquals("7", fields[19 - 3], "niceness, field 19 of " + stat);
+            assertEquals(List.of("Max", "cpu", "time", "30", "31", "seconds"), List.of(cpuLimit.trim().split("\\s+")));
+            assertTrue(Files.readAllLines(proc.resolve("limits")).stream()
+                    .anyMatch(line -> line.matches("Max core file size\\s+0\\s+.*")), "no core files");
+        } finally {
+            process.getOutputStream().close();
+            assertTrue(process.waitFor(60, TimeUnit.SECONDS));
+        }
+    }
 }
