@@ -91,6 +91,26 @@ class WorkerLauncherTest {
     }
 
     @Test
+    void aJvmHandedAClassArchiveItCannotMapRunsWithoutItAndKeepsStdoutClean(@TempDir Path dir) throws Exception {
+        Path garbage = Files.write(dir.resolve("worker.jsa"), new byte[64 * 1024]);
+        WorkerRuntime system = WorkerRuntime.fromSystemProperties();
+        WorkerRuntime runtime = new WorkerRuntime(system.javaCommand(), system.classpath(),
+                List.of(ClassArchive.useFlag(garbage)));
+        List<String> command = new ArrayList<>(new WorkerLauncher(runtime, new TestConfig().build()).command());
+        command.set(command.size() - 1, JvmFlagsProbe.class.getName());
+
+        Process process = WorkerLauncher.processBuilder(command).start();
+        process.getOutputStream().close();
+        String stdout = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        String stderr = new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(process.waitFor(60, TimeUnit.SECONDS));
+
+        assertEquals(0, process.exitValue(), stderr);
+        assertTrue(stdout.matches("max-heap=\\d+ processors=1\\R"), stdout);
+        assertTrue(stderr.contains("Not a valid shared archive file (" + garbage + ")"), stderr);
+    }
+
+    @Test
     void launchingAMissingJavaFailsWithAnIOException() {
         WorkerRuntime runtime = new WorkerRuntime("/nonexistent/bin/java", "x.jar", List.of());
         WorkerLauncher launcher = new WorkerLauncher(runtime, new TestConfig().build());
@@ -101,13 +121,17 @@ class WorkerLauncherTest {
     }
 
     @Test
-    void theWorkerClasspathComesFromItsPropertyElseFromTheSupervisorsOwn() {
+    void theWorkerClasspathComesFromItsPropertyElseFromTheSupervisorsOwn(@TempDir Path dir) throws Exception {
+        Path lib = Files.createDirectories(dir.resolve("worker"));
+        Files.writeString(lib.resolve("worker.jar"), "");
+        Files.writeString(lib.resolve("luaj.jar"), "");
         WorkerRuntime distribution = WorkerRuntime.fromProperties(Map.of(
-                "sentinel.lua.worker.classpath", "/usr/lib/agent/worker/*",
+                "sentinel.lua.worker.classpath", lib + "/*",
                 "java.class.path", "/usr/lib/agent/supervisor/*")::get);
         WorkerRuntime tests = WorkerRuntime.fromProperties(Map.of("java.class.path", "target/test-classes")::get);
 
-        assertEquals("/usr/lib/agent/worker/*", distribution.classpath());
+        assertEquals(lib.resolve("luaj.jar") + ":" + lib.resolve("worker.jar"), distribution.classpath(),
+                "the jars, in a fixed order");
         assertEquals("target/test-classes", tests.classpath());
         assertEquals(WorkerRuntime.currentJava(), tests.javaCommand());
         assertEquals(List.of(), tests.extraJvmArgs());
