@@ -16,6 +16,9 @@
 #  2. Checks the runtime: Java 21 or newer, exactly MODULES, a CDS archive that loads.
 #  3. Lays out the tree: /usr/share/sentinel-lua-agent/{bin,lib,runtime}, /etc/sentinel,
 #     the systemd unit, the man page (COMMANDS from the staged launcher's --help), the docs.
+#     The workers' class archive lib/worker/worker.jsa is written again by the staged launcher
+#     on the staged runtime: an archive maps only into the runtime that wrote it. Its paths
+#     are those of this tree; the JVM matches them to /usr/share/... by their common prefix.
 #  4. Fails when the tree has executables that the packages would not mark executable.
 set -euo pipefail
 unset SENTINEL_LUA_JAVA_HOME SENTINEL_LUA_JAVA_OPTS  # the staged launcher must use the staged runtime
@@ -69,6 +72,8 @@ install -d -m 0755 "$share" "$root/usr/lib/systemd/system" "$root/usr/share/man/
 
 cp -a "$dist/bin" "$dist/lib" "$share/"
 cp -a "$runtime" "$share/runtime"
+echo "make-pkgroot: $("$share/bin/$name" class-archive --output "$share/lib/worker/worker.jsa" "$dist/scripts")"
+touch -r "$share/lib/worker/$(ls "$share/lib/worker" | grep -m1 '\.jar$')" "$share/lib/worker/worker.jsa"
 chmod -R u+rwX,go+rX,go-w "$share"
 
 install -m 0644 "$basedir/src/etc/lua-agent.kdl" "$root/etc/sentinel/lua-agent.kdl"

@@ -3,7 +3,8 @@
 #
 #   package-it.sh BUILD_DIR DEB_ARCH RPM_ARCH
 #
-# 1. The .deb's metadata and contents (dpkg-deb).
+# 1. The .deb's metadata and contents (dpkg-deb); the agent run from the extracted .deb maps the
+#    workers' class archive (written in the build tree: its paths have moved).
 # 2. The .rpm's metadata, contents, scripts and dependencies (rpm -qp); the same files as the .deb.
 # 3. Installs the .deb on this machine (CI=true or -Dpackages.it.install=true; root and dpkg only), runs the installed agent as the user
 #    sentinel inside an emulation of the unit's sandbox (unit_sandbox.py: PID 1 is not systemd
@@ -42,6 +43,7 @@ required=(
     usr/share/$name/runtime/bin/java
     usr/share/$name/runtime/lib/server/libjvm.so
     usr/share/$name/runtime/lib/server/classes.jsa
+    usr/share/$name/lib/worker/worker.jsa
     usr/lib/systemd/system/$name.service
     usr/share/man/man1/$name.1.gz
     usr/share/doc/$name/copyright
@@ -78,6 +80,34 @@ if command -v dpkg-deb >/dev/null 2>&1; then
     # files and links (no directories), for the comparison with the .rpm
     deb_files=$(awk '$1 !~ /^d/ {print $6}' <<<"$listing" | sed 's#^\./#/#' | sort)
     say "deb: metadata, contents, modes, conffiles and maintainer scripts OK ($(wc -l <<<"$deb_files") files)"
+
+    # The class archive was written in the build tree; installed, its jars and runtime are
+    # elsewhere (as here, extracted to a temporary directory). The agent tries it with the
+    # workers' command line and says whether it maps; the workers then start with it.
+    x=$(mktemp -d)
+    dpkg-deb -x "$deb" "$x"
+    cat > "$x/agent.kdl" <<KDL
+socket-path "$x/lua.sock"
+admin { socket-path "$x/lua-admin.sock" }
+scripts { directory "$x/usr/share/doc/$name/examples/scripts" }
+workers { count 1 }
+KDL
+    env -u SENTINEL_LUA_JAVA_HOME -u SENTINEL_LUA_JAVA_OPTS -u SENTINEL_LUA_WORKER_JAVA_OPTS \
+        "$x/usr/share/$name/bin/$name" run --config "$x/agent.kdl" >"$x/agent.log" 2>&1 &
+    extracted_pid=$!
+    t=$SECONDS
+    until grep -q "WorkerHandle - worker-1 - ready" "$x/agent.log"; do
+        kill -0 "$extracted_pid" 2>/dev/null || { cat "$x/agent.log" >&2; fail "deb: the extracted agent exited"; }
+        [ $((SECONDS - t)) -lt 90 ] || { kill "$extracted_pid"; cat "$x/agent.log" >&2; fail "deb: no ready worker after 90 s"; }
+        sleep 0.2
+    done
+    kill -TERM "$extracted_pid"; wait "$extracted_pid" || true
+    grep -q "class archive $x/usr/share/$name/lib/worker/worker.jsa in use" "$x/agent.log" \
+        || { cat "$x/agent.log" >&2; fail "deb: the workers do not map the class archive once the package is extracted elsewhere"; }
+    ! grep -q "worker-1 - .*\[\(warning\|error\)" "$x/agent.log" \
+        || { cat "$x/agent.log" >&2; fail "deb: the worker JVM warned about its class archive"; }
+    say "deb: extracted elsewhere, the agent's workers map the class archive ($(grep -o 'ready (pid.*' "$x/agent.log" | head -1))"
+    rm -rf "$x"
 else
     skip "deb inspection: dpkg-deb is not installed"
 fi
@@ -238,6 +268,8 @@ until [ -S /run/sentinel/lua.sock ]; do
 done
 say "agent listening on /run/sentinel/lua.sock after $((SECONDS - t)) s, $how"
 grep -m1 '^unit_sandbox:' "$log" || true
+grep -q "class archive /usr/share/$name/lib/worker/worker.jsa in use" "$log" \
+    || { cat "$log" >&2; fail "the installed agent does not use the workers' class archive"; }
 
 # Supervisor and workers: the bundled java, user sentinel, no privileges.
 check_process() {

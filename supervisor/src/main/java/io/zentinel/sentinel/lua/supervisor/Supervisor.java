@@ -20,7 +20,6 @@ import io.zentinel.sentinel.lua.supervisor.pool.ReloadResult;
 import io.zentinel.sentinel.lua.supervisor.pool.ScriptSet;
 import io.zentinel.sentinel.lua.supervisor.pool.ScriptSetException;
 import io.zentinel.sentinel.lua.supervisor.pool.TransactionStore;
-import io.zentinel.sentinel.lua.supervisor.pool.WorkerHandle;
 import io.zentinel.sentinel.lua.supervisor.pool.WorkerLauncher;
 import io.zentinel.sentinel.lua.supervisor.pool.WorkerPool;
 import io.zentinel.sentinel.lua.supervisor.pool.WorkerRuntime;
@@ -116,6 +115,15 @@ public final class Supervisor implements AutoCloseable {
      */
     public static Supervisor start(AgentConfig config, WorkerRuntime runtime, ProcessSampler sampler)
             throws ScriptSetException, PoolStartException, IOException {
+        return start(config, runtime, sampler, WorkerPool.Tuning.DEFAULT);
+    }
+
+    /**
+     * As {@link #start(AgentConfig, WorkerRuntime, ProcessSampler)}, with the pool's crash-loop
+     * backoff and housekeeping timing given (tests shorten them; they are not configuration keys).
+     */
+    public static Supervisor start(AgentConfig config, WorkerRuntime runtime, ProcessSampler sampler,
+                                   WorkerPool.Tuning tuning) throws ScriptSetException, PoolStartException, IOException {
         Instant started = Instant.now();
         ScriptSet scripts = ScriptSet.read(config.scripts().directory());
         LOG.info("supervisor - starting {} worker(s) x {} Lua VM(s) on {} script file(s) from {}",
@@ -123,7 +131,10 @@ public final class Supervisor implements AutoCloseable {
                 config.scripts().directory());
         WorkerCgroups cgroups = WorkerCgroups.detect(config.workers());
         WorkerLauncher launcher = new WorkerLauncher(runtime, config, cgroups);
-        WorkerPool pool = new WorkerPool(config, (id, timer) -> new WorkerHandle(id, launcher.launch(id), config, timer));
+        if (!launcher.limits().commandPrefix().isEmpty()) {
+            LOG.info("supervisor - workers start with {}", launcher.limits().describe());
+        }
+        WorkerPool pool = new WorkerPool(config, launcher.handles(), tuning);
         EventDispatcher dispatcher = null;
         try {
             WorkerReady ready = pool.start(scripts);

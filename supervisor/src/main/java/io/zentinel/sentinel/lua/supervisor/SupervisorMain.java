@@ -3,6 +3,7 @@ package io.zentinel.sentinel.lua.supervisor;
 import io.zentinel.sentinel.lua.supervisor.cli.AgentOptions;
 import io.zentinel.sentinel.lua.supervisor.cli.BenchCommand;
 import io.zentinel.sentinel.lua.supervisor.cli.CheckCommand;
+import io.zentinel.sentinel.lua.supervisor.cli.ClassArchiveCommand;
 import io.zentinel.sentinel.lua.supervisor.cli.ReloadCommand;
 import io.zentinel.sentinel.lua.supervisor.cli.RunCommand;
 import io.zentinel.sentinel.lua.supervisor.cli.StatusCommand;
@@ -22,7 +23,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "sentinel-lua-agent", mixinStandardHelpOptions = true, versionProvider = VersionCommand.class,
         description = "Lua scripting agent for the Sentinel reverse proxy.",
         subcommands = {RunCommand.class, StatusCommand.class, ReloadCommand.class, CheckCommand.class,
-            TestCommand.class, VersionCommand.class, BenchCommand.class},
+            TestCommand.class, VersionCommand.class, BenchCommand.class, ClassArchiveCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             " 0:clean shutdown",

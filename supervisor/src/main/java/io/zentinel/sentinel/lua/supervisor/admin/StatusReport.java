@@ -28,11 +28,12 @@ public record StatusReport(Agent agent, ProcessFigures supervisor, List<Worker> 
      * @param watchIntervalMs  scripts.watch-interval
      * @param crashLoopDeaths  consecutive early worker deaths (0 when healthy)
      * @param crashLoopBackoffMs delay before the next relaunch while crash-looping
+     * @param crashLoopLastDeath how the latest early death ended ({@code null} when not crash-looping)
      */
     public record Agent(String version, long pid, String started, long uptimeSeconds, String socketPath,
                         String adminSocketPath, String scriptsDirectory, boolean hotReload, long watchIntervalMs,
                         boolean failOpen, int workersConfigured, int vmsPerWorker, int crashLoopDeaths,
-                        long crashLoopBackoffMs) {
+                        long crashLoopBackoffMs, String crashLoopLastDeath) {
     }
 
     /** Figures of one process; {@code null} when they could not be sampled. */

@@ -1,6 +1,7 @@
 package io.zentinel.sentinel.lua.supervisor.cgroup;
 
 import io.zentinel.sentinel.lua.supervisor.pool.WorkerExitStatus;
+import java.util.function.LongSupplier;
 
 /** How a worker's exit reads once its cgroup's counters are known. */
 public final class CgroupExits {
@@ -26,8 +27,14 @@ public final class CgroupExits {
         return status;
     }
 
-    /** Whether the kernel's OOM killer ended a process that exited with {@code exitValue}. */
-    public static boolean oomKilled(int exitValue, long oomKills) {
-        return exitValue == SIGKILL_STATUS && oomKills > 0;
+    /**
+     * As {@link #withCgroupCause(WorkerExitStatus, long)}, reading {@code oomKills} only for an
+     * exit the OOM killer may have caused (SIGKILL the supervisor did not send).
+     */
+    public static WorkerExitStatus withCgroupCause(WorkerExitStatus status, LongSupplier oomKills) {
+        if (status.killReason() == null && status.exitValue() == SIGKILL_STATUS) {
+            return withCgroupCause(status, oomKills.getAsLong());
+        }
+        return status;
     }
 }

@@ -324,15 +324,21 @@ abstract sealed class HierarchyCgroups implements WorkerCgroups permits V1Worker
             }
         }
 
+        /**
+         * Reads the counters, keeps them, then removes the directories. The counters are stored
+         * before {@code removed} is set, so that a reader on another thread (the worker's exit
+         * handler) that sees the removal also sees them.
+         */
         @Override
         public void close() {
-            long throttled = throttledCount();
-            long oomKills = oomKills();
+            if (removed.get()) {
+                return;
+            }
+            finalThrottled = throttledCount();
+            finalOomKills = oomKills();
             if (!removed.compareAndSet(false, true)) {
                 return;
             }
-            finalThrottled = throttled;
-            finalOomKills = oomKills;
             for (Path dir : dirs) {
                 removeQuietly(dir);
             }

@@ -5,6 +5,7 @@ import io.zentinel.sentinel.lua.supervisor.Supervisor;
 import io.zentinel.sentinel.lua.supervisor.admin.AdminSocketException;
 import io.zentinel.sentinel.lua.supervisor.config.AgentConfig;
 import io.zentinel.sentinel.lua.supervisor.config.ConfigException;
+import io.zentinel.sentinel.lua.supervisor.pool.ClassArchive;
 import io.zentinel.sentinel.lua.supervisor.pool.PoolStartException;
 import io.zentinel.sentinel.lua.supervisor.pool.ScriptSetException;
 import io.zentinel.sentinel.lua.supervisor.pool.WorkerRuntime;
@@ -64,7 +65,7 @@ public final class RunCommand implements Callable<Integer> {
         LogSetup.configure(config.logLevel());
         Supervisor supervisor;
         try {
-            supervisor = Supervisor.start(config, WorkerRuntime.fromSystemProperties());
+            supervisor = Supervisor.start(config, ClassArchive.applyTo(WorkerRuntime.fromSystemProperties(), config));
         } catch (ScriptSetException e) {
             err.println("sentinel-lua-agent: " + e.getMessage());
             return ExitCode.CONFIG.code();

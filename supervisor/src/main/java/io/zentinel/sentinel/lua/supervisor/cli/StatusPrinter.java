@@ -34,7 +34,8 @@ final class StatusPrinter {
                 + " %");
         if (agent.crashLoopDeaths() > 0) {
             out.println("  " + style.red("crash loop: " + agent.crashLoopDeaths() + " early worker deaths in a row, "
-                    + "next relaunch after " + Figures.millis(agent.crashLoopBackoffMs())));
+                    + "next relaunch after " + Figures.millis(agent.crashLoopBackoffMs())
+                    + (agent.crashLoopLastDeath() == null ? "" : "; last: " + agent.crashLoopLastDeath())));
         }
         out.println();
         workers(report);

@@ -76,4 +76,9 @@ public record AgentConfig(
     public AgentConfig withLogLevel(String newLogLevel) {
         return new AgentConfig(socketPath, scripts, vmPool, limits, safety, workers, admin, newLogLevel);
     }
+
+    /** With another {@code workers} block (offline commands adjust its timing). */
+    public AgentConfig withWorkers(WorkerConfig newWorkers) {
+        return new AgentConfig(socketPath, scripts, vmPool, limits, safety, newWorkers, admin, logLevel);
+    }
 }

@@ -39,6 +39,14 @@ final class ConfigCheck {
         }
     }
 
+    /** Between {@code min} and {@code max}, or else {@code other} (e.g. "0 (no limit)"), which the caller allows. */
+    static void between(String key, long value, long min, long max, String other) {
+        if (value < min || value > max) {
+            throw new ConfigException(key + " must be " + other + " or between " + min + " and " + max
+                    + " (was " + value + ")");
+        }
+    }
+
     static void between(String key, Duration value, Duration min, Duration max) {
         present(key, value);
         if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {

@@ -211,9 +211,11 @@ public final class ConfigLoader {
         Duration killGrace = block.duration("kill-grace", ChronoUnit.MILLIS).orElse(d.killGrace());
         Duration heartbeatInterval = block.duration("heartbeat-interval", ChronoUnit.MILLIS)
                 .orElse(d.heartbeatInterval());
+        int nice = block.smallInteger("nice").orElse(d.nice());
+        long cpuSeconds = block.integer("cpu-seconds").orElse(d.cpuSeconds());
         block.rejectUnknown();
         return new WorkerConfig(count, vmsPerWorker, heapBytes, memoryBytes, cpuPercent, pidsMax, startTimeout,
-                killGrace, heartbeatInterval);
+                killGrace, heartbeatInterval, nice, cpuSeconds);
     }
 
     private static AdminConfig admin(ConfigBlock block, Path base) {

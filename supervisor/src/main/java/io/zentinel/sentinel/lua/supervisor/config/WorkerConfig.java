@@ -17,6 +17,10 @@ import java.time.Duration;
  * @param killGrace         {@code workers.kill-grace}: time past {@code resource-limits.max-execution-time}
  *                          before the supervisor kills a worker whose call has not returned
  * @param heartbeatInterval {@code workers.heartbeat-interval}: how often idle workers are pinged
+ * @param nice              {@code workers.nice}: scheduling niceness of each worker process, 0 (as the
+ *                          supervisor) to 19 (yields the most)
+ * @param cpuSeconds        {@code workers.cpu-seconds}: RLIMIT_CPU of each worker process, the CPU time
+ *                          it may use over its whole life; {@value #NO_CPU_LIMIT} for none
  */
 public record WorkerConfig(
         int count,
@@ -27,7 +31,16 @@ public record WorkerConfig(
         int pidsMax,
         Duration startTimeout,
         Duration killGrace,
-        Duration heartbeatInterval) {
+        Duration heartbeatInterval,
+        int nice,
+        long cpuSeconds) {
+
+    /** {@code workers.cpu-seconds} when the CPU time of a worker is not limited. */
+    public static final long NO_CPU_LIMIT = 0;
+    /** The highest niceness Linux knows. */
+    static final int MAX_NICE = 19;
+    /** About three years: far beyond any worker's max-age, and no overflow in the rlimit. */
+    static final long MAX_CPU_SECONDS = 100_000_000;
 
     /** Below this a worker JVM with LuaJ loaded has no room left for scripts. */
     static final long MIN_HEAP_BYTES = 16L * 1024 * 1024;
@@ -43,6 +56,10 @@ public record WorkerConfig(
         ConfigCheck.between("workers.kill-grace", killGrace, Duration.ZERO, Duration.ofSeconds(60));
         ConfigCheck.between("workers.heartbeat-interval", heartbeatInterval,
                 Duration.ofMillis(100), Duration.ofSeconds(60));
+        ConfigCheck.between("workers.nice", nice, 0, MAX_NICE);
+        if (cpuSeconds != NO_CPU_LIMIT) {
+            ConfigCheck.between("workers.cpu-seconds", cpuSeconds, 1, MAX_CPU_SECONDS, NO_CPU_LIMIT + " (no limit)");
+        }
         // Both keys are in this block, so the rule lives here rather than in AgentConfig: a
         // WorkerConfig that cannot start a JVM inside its own cgroup is never built.
         long maxHeap = maxHeapBytes(memoryBytes);
@@ -57,12 +74,18 @@ public record WorkerConfig(
     public static WorkerConfig defaults() {
         int count = 2;
         return new WorkerConfig(count, Math.ceilDiv(VmPoolConfig.defaults().size(), count), 64L * 1024 * 1024,
-                192L * 1024 * 1024, 100, 128, Duration.ofSeconds(10), Duration.ofMillis(250), Duration.ofSeconds(2));
+                192L * 1024 * 1024, 100, 128, Duration.ofSeconds(10), Duration.ofMillis(250), Duration.ofSeconds(2),
+                0, NO_CPU_LIMIT);
     }
 
     public WorkerConfig withVmsPerWorker(int newVmsPerWorker) {
         return new WorkerConfig(count, newVmsPerWorker, heapBytes, memoryBytes, cpuPercent, pidsMax,
-                startTimeout, killGrace, heartbeatInterval);
+                startTimeout, killGrace, heartbeatInterval, nice, cpuSeconds);
+    }
+
+    /** Whether {@code workers.cpu-seconds} limits the CPU time of each worker. */
+    public boolean cpuLimited() {
+        return cpuSeconds != NO_CPU_LIMIT;
     }
 
     /** 75% of {@code memoryBytes}, rounded down, without overflowing. */

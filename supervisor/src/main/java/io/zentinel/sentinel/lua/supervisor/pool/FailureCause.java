@@ -15,7 +15,10 @@ public enum FailureCause {
     INSTRUCTION_LIMIT("instruction-limit"),
     /** resource-limits.max-execution-time or scripts.timeout; also a worker killed for overrunning its deadline. */
     TIME_LIMIT("time-limit"),
-    /** resource-limits.max-memory. */
+    /**
+     * resource-limits.max-memory; also the calls of a worker the kernel killed at its cgroup's
+     * memory limit (workers.memory-bytes).
+     */
     MEMORY_LIMIT("memory-limit"),
     /** resource-limits.max-string-bytes. */
     STRING_LIMIT("string-limit"),
@@ -27,7 +30,10 @@ public enum FailureCause {
     CTX_LIMIT("ctx-limit"),
     /** The worker process ended without being told to. */
     WORKER_CRASHED("worker-crashed"),
-    /** The supervisor killed the worker while the call was in flight (for another call's overrun, a missed heartbeat, a breach). */
+    /**
+     * The worker was killed while the call was in flight: by the supervisor (for another call's
+     * overrun, a missed heartbeat, a breach) or by the kernel at workers.cpu-seconds.
+     */
     WORKER_KILLED("worker-killed"),
     /** No worker was ready within the acquire timeout (none started, all crashed or starting). */
     NO_WORKER("no-worker"),

@@ -24,6 +24,7 @@ final class RestartBackoff {
     private final LongSupplier clock;
     private int earlyDeaths;
     private long lastEarlyDeathNanos;
+    private String lastEarlyDeath;
     private Duration backoff = Duration.ZERO;
 
     RestartBackoff(WorkerPool.Tuning tuning, LongSupplier clock) {
@@ -31,17 +32,22 @@ final class RestartBackoff {
         this.clock = clock;
     }
 
-    /** Counts an unplanned death after {@code lifetimeNanos}; returns the delay before the relaunch. */
-    Duration onDeath(long lifetimeNanos) {
+    /**
+     * Counts an unplanned death after {@code lifetimeNanos}; returns the delay before the relaunch.
+     *
+     * @param what how the worker ended, e.g. {@code worker-7 - exited with status 1}, kept for
+     *             {@code status} while the loop lasts
+     */
+    Duration onDeath(long lifetimeNanos, String what) {
         if (lifetimeNanos >= tuning.earlyDeathWindow().toNanos()) {
             if (earlyDeaths > 0) {
                 LOG.info("pool - crash loop over: a worker lived {} s", TimeUnit.NANOSECONDS.toSeconds(lifetimeNanos));
             }
-            earlyDeaths = 0;
-            backoff = Duration.ZERO;
+            reset();
             return backoff;
         }
         earlyDeaths++;
+        lastEarlyDeath = what;
         lastEarlyDeathNanos = clock.getAsLong();
         long initial = tuning.initialBackoff().toNanos();
         long cap = tuning.maxBackoff().toNanos();
@@ -55,8 +61,7 @@ final class RestartBackoff {
     boolean resetIfHealthy() {
         if (earlyDeaths > 0 && clock.getAsLong() - lastEarlyDeathNanos >= tuning.healthyPeriod().toNanos()) {
             LOG.info("pool - no early worker death for {}, crash-loop backoff reset", tuning.healthyPeriod());
-            earlyDeaths = 0;
-            backoff = Duration.ZERO;
+            reset();
             return true;
         }
         return false;
@@ -68,6 +73,12 @@ final class RestartBackoff {
     }
 
     WorkerPool.CrashLoop status() {
-        return new WorkerPool.CrashLoop(earlyDeaths, backoff);
+        return new WorkerPool.CrashLoop(earlyDeaths, backoff, lastEarlyDeath);
+    }
+
+    private void reset() {
+        earlyDeaths = 0;
+        lastEarlyDeath = null;
+        backoff = Duration.ZERO;
     }
 }

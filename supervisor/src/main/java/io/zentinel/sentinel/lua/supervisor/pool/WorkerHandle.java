@@ -11,6 +11,7 @@ import io.zentinel.sentinel.lua.protocol.v1.SupervisorMessage;
 import io.zentinel.sentinel.lua.protocol.v1.WorkerInit;
 import io.zentinel.sentinel.lua.protocol.v1.WorkerMessage;
 import io.zentinel.sentinel.lua.protocol.v1.WorkerReady;
+import io.zentinel.sentinel.lua.supervisor.cgroup.CgroupExits;
 import io.zentinel.sentinel.lua.supervisor.config.AgentConfig;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
@@ -26,6 +27,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,6 +59,11 @@ import org.slf4j.LoggerFactory;
  * overran. Retiring is graceful first: {@code Shutdown} once the reservations are returned,
  * {@code destroy()} (SIGTERM) when the process has not exited a grace later,
  * {@code destroyForcibly()} a grace after that.
+ *
+ * <p>Kernel limits: an exit by SIGKILL that the supervisor did not send, while the worker's cgroup
+ * counted an OOM kill, reads as {@code killed: }{@value CgroupExits#OOM_KILL} and fails the calls
+ * in flight with {@code memory-limit}; an exit by SIGXCPU under workers.cpu-seconds reads as
+ * {@code killed: used up workers.cpu-seconds (…)}. Both count as kills, not crashes.
  */
 public final class WorkerHandle implements WorkerChannel {
     /** Every pipe message is one frame of at most this size. */
@@ -76,6 +83,9 @@ public final class WorkerHandle implements WorkerChannel {
     private final Duration heartbeatInterval;
     private final ScheduledExecutorService timer;
     private final FrameWriter stdin;
+    /** The OOM kills counted in the worker's cgroup (-1: unknown); read once, at the exit. */
+    private final LongSupplier oomKills;
+    private final ProcessLimits processLimits;
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Map<Long, Pending> pending = new ConcurrentHashMap<>();
@@ -119,8 +129,22 @@ public final class WorkerHandle implements WorkerChannel {
      * @param timer shared scheduler for timeouts and heartbeats; its tasks are short and never block
      */
     public WorkerHandle(int id, Process process, AgentConfig config, ScheduledExecutorService timer) {
+        this(id, process, config, timer, () -> -1);
+    }
+
+    /**
+     * As {@link #WorkerHandle(int, Process, AgentConfig, ScheduledExecutorService)}, for a process
+     * in a cgroup.
+     *
+     * @param oomKills the OOM kills counted in the worker's cgroup, -1 when unknown (see
+     *                 {@link io.zentinel.sentinel.lua.supervisor.cgroup.WorkerCgroup#oomKills()}); read
+     *                 once the process has exited, on the thread that reports the exit
+     */
+    public WorkerHandle(int id, Process process, AgentConfig config, ScheduledExecutorService timer,
+                        LongSupplier oomKills) {
         this(id, process, config.workers().startTimeout(), config.limits().maxExecutionTime(),
-                config.workers().killGrace(), config.workers().heartbeatInterval(), timer);
+                config.workers().killGrace(), config.workers().heartbeatInterval(), timer,
+                LoggerFactory.getLogger(WorkerHandle.class), ProcessLimits.of(config.workers()), oomKills);
     }
 
     WorkerHandle(int id, Process process, Duration startTimeout, Duration maxExecutionTime,
@@ -132,7 +156,20 @@ public final class WorkerHandle implements WorkerChannel {
     /** @param log where the handle logs (a capturing logger in tests) */
     WorkerHandle(int id, Process process, Duration startTimeout, Duration maxExecutionTime,
                  Duration killGrace, Duration heartbeatInterval, ScheduledExecutorService timer, Logger log) {
+        this(id, process, startTimeout, maxExecutionTime, killGrace, heartbeatInterval, timer, log,
+                ProcessLimits.none(), () -> -1);
+    }
+
+    /**
+     * @param processLimits how a SIGXCPU exit reads (workers.cpu-seconds)
+     * @param oomKills      the OOM kills of the worker's cgroup, -1 when unknown
+     */
+    WorkerHandle(int id, Process process, Duration startTimeout, Duration maxExecutionTime,
+                 Duration killGrace, Duration heartbeatInterval, ScheduledExecutorService timer, Logger log,
+                 ProcessLimits processLimits, LongSupplier oomKills) {
         this.log = Objects.requireNonNull(log, "log");
+        this.processLimits = Objects.requireNonNull(processLimits, "processLimits");
+        this.oomKills = Objects.requireNonNull(oomKills, "oomKills");
         this.id = id;
         this.name = "worker-" + id;
         this.process = Objects.requireNonNull(process, "process");
@@ -598,6 +635,7 @@ public final class WorkerHandle implements WorkerChannel {
         } finally {
             lock.unlock();
         }
+        status = withKernelCause(status);
         if (status.killed()) {
             log.warn("{} - {}", name, status.describe());
         } else if (status.retired() && status.exitValue() == 0) {
@@ -607,9 +645,7 @@ public final class WorkerHandle implements WorkerChannel {
         } else {
             log.warn("{} - crashed: {}", name, status.describe());
         }
-        WorkerGoneException gone = new WorkerGoneException(
-                status.killed() ? FailureCause.WORKER_KILLED : FailureCause.WORKER_CRASHED,
-                name + " - " + status.describe());
+        WorkerGoneException gone = new WorkerGoneException(failureCause(status), name + " - " + status.describe());
         for (Long callId : pending.keySet()) {
             failPending(callId, gone);
         }
@@ -620,6 +656,23 @@ public final class WorkerHandle implements WorkerChannel {
             log.debug("{} - closing stdin: {}", name, e.getMessage());
         }
         exit.complete(status);
+    }
+
+    /**
+     * {@code status} with the limit the kernel enforced as its kill reason, when the supervisor did
+     * not kill the process itself: RLIMIT_CPU (SIGXCPU), or the cgroup's memory limit (SIGKILL
+     * while the cgroup counted an OOM kill; the count is read only for such an exit).
+     */
+    private WorkerExitStatus withKernelCause(WorkerExitStatus status) {
+        return CgroupExits.withCgroupCause(processLimits.withRlimitCause(status), oomKills);
+    }
+
+    /** How the calls still in flight on a worker that ended with {@code status} fail. */
+    static FailureCause failureCause(WorkerExitStatus status) {
+        if (CgroupExits.OOM_KILL.equals(status.killReason())) {
+            return FailureCause.MEMORY_LIMIT;
+        }
+        return status.killed() ? FailureCause.WORKER_KILLED : FailureCause.WORKER_CRASHED;
     }
 
     private static void cancel(ScheduledFuture<?> task) {

@@ -1,6 +1,5 @@
 package io.zentinel.sentinel.lua.supervisor.pool;
 
-import io.zentinel.sentinel.lua.supervisor.cgroup.CgroupExits;
 import io.zentinel.sentinel.lua.supervisor.cgroup.WorkerCgroup;
 import io.zentinel.sentinel.lua.supervisor.cgroup.WorkerCgroups;
 import io.zentinel.sentinel.lua.supervisor.config.AgentConfig;
@@ -28,6 +27,10 @@ import org.slf4j.LoggerFactory;
  * the command is prefixed with {@link WorkerCgroup#placeCommandPrefix()} ({@code /bin/sh -c 'ulimit
  * -c 0; echo $$ > <cgroup>/cgroup.procs …; exec "$0" "$@"'}), so the JVM sizes itself from the
  * cgroup's limits and the pid stays the worker's. The cgroup is removed once the process has exited.
+ *
+ * <p>With workers.nice or workers.cpu-seconds set, {@link ProcessLimits#commandPrefix()} follows
+ * the cgroup's prefix: a second {@code /bin/sh} sets RLIMIT_CPU and execs {@code nice -n}, still
+ * under the same pid.
  */
 public final class WorkerLauncher {
     /** The worker's entry point (module {@code worker}; never imported by the supervisor). */
@@ -72,9 +75,18 @@ public final class WorkerLauncher {
     private static final Logger LOG = LoggerFactory.getLogger(WorkerLauncher.class);
 
     private final WorkerRuntime runtime;
+    private final AgentConfig config;
     private final long heapBytes;
     private final String logLevel;
     private final WorkerCgroups cgroups;
+    private final ProcessLimits limits;
+
+    /**
+     * A launched worker process and its cgroup (one without a path when workers run without
+     * cgroups), whose counters tell how the process ended.
+     */
+    public record Launched(Process process, WorkerCgroup cgroup) {
+    }
 
     /** A launcher that starts workers without cgroups. */
     public WorkerLauncher(WorkerRuntime runtime, AgentConfig config) {
@@ -84,9 +96,28 @@ public final class WorkerLauncher {
     /** A launcher that starts each worker in its own cgroup of {@code cgroups} (closed by the caller). */
     public WorkerLauncher(WorkerRuntime runtime, AgentConfig config, WorkerCgroups cgroups) {
         this.runtime = Objects.requireNonNull(runtime, "runtime");
+        this.config = Objects.requireNonNull(config, "config");
         this.heapBytes = config.workers().heapBytes();
         this.logLevel = config.logLevel();
         this.cgroups = Objects.requireNonNull(cgroups, "cgroups");
+        this.limits = ProcessLimits.of(config.workers());
+    }
+
+    /**
+     * The workers of a {@link WorkerPool}: each a process from {@link #start(int)}, driven by a
+     * {@link WorkerHandle} that reads the OOM-kill count of the worker's cgroup when it exits, so
+     * that a worker the kernel killed at workers.memory-bytes is reported as such.
+     */
+    public WorkerFactory handles() {
+        return (id, timer) -> {
+            Launched worker = start(id);
+            return new WorkerHandle(id, worker.process(), config, timer, worker.cgroup()::oomKills);
+        };
+    }
+
+    /** The niceness and RLIMIT_CPU each worker is started with. */
+    public ProcessLimits limits() {
+        return limits;
     }
 
     /** The cgroups workers are started in: their paths and counters, for {@code status}. */
@@ -128,41 +159,39 @@ public final class WorkerLauncher {
                 .redirectError(ProcessBuilder.Redirect.PIPE);
     }
 
+    /** The process of {@link #start(int)}. */
+    public Process launch(int workerId) throws IOException {
+        return start(workerId).process();
+    }
+
     /**
      * Starts worker {@code workerId}: stdin and stdout are pipes for {@link WorkerHandle}, stderr
      * is copied into the log by a platform thread {@code worker-<id>-stderr}. With cgroups, the
-     * process starts in a new cgroup {@code worker-<id>}, which is removed after it has exited.
+     * process starts in a new cgroup {@code worker-<id>}, which is removed after it has exited
+     * (its counters stay readable from the returned {@link WorkerCgroup}).
      *
      * @throws IOException when the process cannot be started (e.g. no such java executable), or
      *                     its cgroup cannot be created (it is then not started unfenced)
      */
-    public Process launch(int workerId) throws IOException {
+    public Launched start(int workerId) throws IOException {
         WorkerCgroup cgroup = cgroups.create(workerId);
         Process process;
         try {
-            process = processBuilder(placed(cgroup.placeCommandPrefix(), command())).start();
+            process = processBuilder(placed(cgroup.placeCommandPrefix(), placed(limits.commandPrefix(), command())))
+                    .start();
         } catch (IOException | RuntimeException e) {
             cgroup.close();
             throw e;
         }
         WorkerStderr.start(workerId, process.getErrorStream());
         if (cgroup.path() != null) {
-            process.onExit().thenRunAsync(() -> ended(workerId, process, cgroup),
+            // close() keeps the counters it read just before the removal, for the exit's reader
+            process.onExit().thenRunAsync(cgroup::close,
                     task -> Thread.ofVirtual().name("worker-" + workerId + "-cgroup").start(task));
             LOG.debug("worker-{} - launched (pid {}) in {}", workerId, process.pid(), cgroup.path());
         } else {
             LOG.debug("worker-{} - launched (pid {})", workerId, process.pid());
         }
-        return process;
-    }
-
-    /** After the exit of a worker in a cgroup: says so when the kernel's OOM killer ended it, removes the cgroup. */
-    private static void ended(int workerId, Process process, WorkerCgroup cgroup) {
-        long oomKills = cgroup.oomKills();
-        if (CgroupExits.oomKilled(process.exitValue(), oomKills)) {
-            LOG.warn("worker-{} - killed: {} ({} OOM kill(s) in {}/{})", workerId, CgroupExits.OOM_KILL, oomKills,
-                    cgroup.path().getParent().getFileName(), cgroup.path().getFileName());
-        }
-        cgroup.close();
+        return new Launched(process, cgroup);
     }
 }

@@ -84,8 +84,11 @@ public final class WorkerPool implements AutoCloseable {
      *
      * @param earlyDeaths consecutive deaths within the early-death window
      * @param backoff     delay applied to the latest relaunch ({@code 0} when not looping)
+     * @param lastDeath   how the latest of them ended, e.g. {@code worker-7 - exited with status 1}
+     *                    ({@code null} when not looping): while every worker dies at start there is
+     *                    no live worker whose last exit {@code status} could show
      */
-    public record CrashLoop(int earlyDeaths, Duration backoff) {
+    public record CrashLoop(int earlyDeaths, Duration backoff, String lastDeath) {
         public boolean looping() {
             return earlyDeaths > 0;
         }
@@ -184,6 +187,11 @@ public final class WorkerPool implements AutoCloseable {
         this(config, factory, Tuning.DEFAULT, new Random());
     }
 
+    /** A pool of workers made by {@code factory}, with the replacement timing given. */
+    public WorkerPool(AgentConfig config, WorkerFactory factory, Tuning tuning) {
+        this(config, factory, tuning, new Random());
+    }
+
     WorkerPool(AgentConfig config, WorkerFactory factory, Tuning tuning, RandomGenerator random) {
         this.config = Objects.requireNonNull(config, "config");
         this.factory = Objects.requireNonNull(factory, "factory");
@@ -204,8 +212,7 @@ public final class WorkerPool implements AutoCloseable {
 
     /** A pool of real worker processes started by a {@link WorkerLauncher}. */
     public static WorkerPool launching(AgentConfig config, WorkerRuntime runtime) {
-        WorkerLauncher launcher = new WorkerLauncher(runtime, config);
-        return new WorkerPool(config, (id, timer) -> new WorkerHandle(id, launcher.launch(id), config, timer));
+        return new WorkerPool(config, new WorkerLauncher(runtime, config).handles());
     }
 
     // ------------------------------------------------------------------ start / reload
@@ -246,7 +253,7 @@ public final class WorkerPool implements AutoCloseable {
                 for (Slot slot : generation.slots) {
                     if (slot.active == null && !slot.busy()) {
                         slot.restarts++;
-                        scheduleLaunch(slot, backoff.onDeath(0));
+                        scheduleLaunch(slot, backoff.onDeath(0, slot.lastExit));
                     }
                 }
                 long interval = tuning.housekeepingInterval().toNanos();
@@ -494,7 +501,7 @@ public final class WorkerPool implements AutoCloseable {
             slot.lastExit = reason;
             if (!closed && slot.generation.phase == Phase.CURRENT) {
                 slot.restarts++;
-                Duration delay = backoff.onDeath(0);
+                Duration delay = backoff.onDeath(0, reason);
                 LOG.error("{}, retrying in {} ms", reason, delay.toMillis());
                 scheduleLaunch(slot, delay);
             }
@@ -556,7 +563,7 @@ public final class WorkerPool implements AutoCloseable {
                 return;
             }
             slot.restarts++;
-            Duration delay = backoff.onDeath(System.nanoTime() - member.launchedNanos);
+            Duration delay = backoff.onDeath(System.nanoTime() - member.launchedNanos, slot.lastExit);
             if (slot.busy()) {
                 LOG.warn("{} - {}; its replacement is already starting", member.name(), status.describe());
                 return;

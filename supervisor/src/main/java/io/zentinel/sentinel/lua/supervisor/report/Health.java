@@ -40,16 +40,20 @@ public record Health(HealthState state, String reason) {
         if (ready == 0) {
             return new Health(HealthState.UNHEALTHY, crashLoop.looping()
                     ? workers + ", crash loop: " + crashLoop.earlyDeaths() + " early deaths, next start in "
-                            + crashLoop.backoff().toMillis() + " ms"
+                            + crashLoop.backoff().toMillis() + " ms" + lastDeath(crashLoop)
                     : workers);
         }
         if (crashLoop.looping()) {
             return new Health(HealthState.DEGRADED, workers + ", crash loop: " + crashLoop.earlyDeaths()
-                    + " early deaths");
+                    + " early deaths" + lastDeath(crashLoop));
         }
         if (ready < expected) {
             return new Health(HealthState.DEGRADED, workers);
         }
         return new Health(HealthState.HEALTHY, workers);
+    }
+
+    private static String lastDeath(WorkerPool.CrashLoop crashLoop) {
+        return crashLoop.lastDeath() == null ? "" : "; last: " + crashLoop.lastDeath();
     }
 }

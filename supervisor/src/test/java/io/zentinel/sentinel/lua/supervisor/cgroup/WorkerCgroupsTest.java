@@ -16,6 +16,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -42,7 +44,7 @@ class WorkerCgroupsTest {
     @Test
     void limitsComeFromTheWorkersBlock() {
         WorkerConfig workers = new WorkerConfig(2, 4, 64L << 20, 128L << 20, 250, 64, Duration.ofSeconds(10),
-                Duration.ofMillis(250), Duration.ofSeconds(2));
+                Duration.ofMillis(250), Duration.ofSeconds(2), 0, 0);
 
         assertEquals(new CgroupLimits(250_000, 128L << 20, 120795930L, 64), CgroupLimits.of(workers));
     }
@@ -221,5 +223,23 @@ class WorkerCgroupsTest {
         assertEquals(noOom, CgroupExits.withCgroupCause(noOom, 0));
         assertEquals(noOom, CgroupExits.withCgroupCause(noOom, -1));
         assertEquals(heap, CgroupExits.withCgroupCause(heap, 1));
+    }
+
+    @Test
+    void theOomCountIsReadOnlyForASigkillWeDidNotSend() {
+        AtomicInteger reads = new AtomicInteger();
+        LongSupplier oomKills = () -> {
+            reads.incrementAndGet();
+            return 1;
+        };
+
+        assertEquals(new WorkerExitStatus(3, null, false),
+                CgroupExits.withCgroupCause(new WorkerExitStatus(3, null, false), oomKills));
+        assertEquals(new WorkerExitStatus(137, "missed heartbeat", false),
+                CgroupExits.withCgroupCause(new WorkerExitStatus(137, "missed heartbeat", false), oomKills));
+        assertEquals(0, reads.get());
+        assertEquals(new WorkerExitStatus(137, CgroupExits.OOM_KILL, true),
+                CgroupExits.withCgroupCause(new WorkerExitStatus(137, null, true), oomKills));
+        assertEquals(1, reads.get());
     }
 }

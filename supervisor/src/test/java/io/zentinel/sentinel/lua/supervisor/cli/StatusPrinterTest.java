@@ -5,8 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.zentinel.sentinel.lua.supervisor.admin.Reports;
+import io.zentinel.sentinel.lua.supervisor.admin.StatusReport;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** Colours never change the layout: stripped of escape codes, coloured output is the plain output. */
@@ -26,6 +28,24 @@ class StatusPrinterTest {
         assertTrue(coloured.contains("\u001B[32mready\u001B[0m"), coloured);
         assertTrue(coloured.contains("\u001B[31mrejected\u001B[0m"), coloured);
         assertEquals(plain, coloured.replaceAll("\u001B\\[[0-9;]*m", ""));
+    }
+
+    @Test
+    void aCrashLoopIsShownWithItsBackoffAndTheLatestEarlyDeath() {
+        StatusReport healthy = Reports.status(null);
+        StatusReport.Agent a = healthy.agent();
+        StatusReport looping = new StatusReport(new StatusReport.Agent(a.version(), a.pid(), a.started(),
+                a.uptimeSeconds(), a.socketPath(), a.adminSocketPath(), a.scriptsDirectory(), a.hotReload(),
+                a.watchIntervalMs(), a.failOpen(), a.workersConfigured(), a.vmsPerWorker(), 7, 1600,
+                "worker-19 - exited with status 1"), healthy.supervisor(), List.of(), healthy.scripts(),
+                healthy.lastReload(), healthy.reloads(), healthy.totals());
+        StringWriter out = new StringWriter();
+
+        new StatusPrinter(new PrintWriter(out, true), Style.PLAIN).status(looping);
+
+        assertTrue(out.toString().contains("\n  crash loop: 7 early worker deaths in a row, next relaunch after 1.6 s;"
+                + " last: worker-19 - exited with status 1\n"), out.toString());
+        assertFalse(print(Style.PLAIN).contains("crash loop"), "not while healthy");
     }
 
     @Test

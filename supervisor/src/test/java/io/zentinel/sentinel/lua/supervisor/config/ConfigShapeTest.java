@@ -31,7 +31,8 @@ class ConfigShapeTest {
         assertRejected("safety { fail-closed true }",
                 "unknown key safety.fail-closed; allowed in safety: fail-open, debug-scripts, max-concurrent");
         assertRejected("workers { heap 2 }", "unknown key workers.heap; allowed in workers: count, vms-per-worker,"
-                + " heap-bytes, memory-bytes, cpu-percent, pids-max, start-timeout, kill-grace, heartbeat-interval");
+                + " heap-bytes, memory-bytes, cpu-percent, pids-max, start-timeout, kill-grace, heartbeat-interval, nice,"
+                + " cpu-seconds");
         assertRejected("admin { port 9 }", "unknown key admin.port; allowed in admin: socket-path");
     }
 
@@ -39,7 +40,7 @@ class ConfigShapeTest {
     void aMisspeltKeyIsReportedRatherThanTheRangeErrorOfTheDefaultItLeftInPlace() {
         assertRejected("workers { heap-bytes 150994945; memory_bytes 300000000 }", "unknown key workers.memory_bytes;"
                 + " allowed in workers: count, vms-per-worker, heap-bytes, memory-bytes, cpu-percent, pids-max,"
-                + " start-timeout, kill-grace, heartbeat-interval");
+                + " start-timeout, kill-grace, heartbeat-interval, nice, cpu-seconds");
     }
 
     @Test

@@ -1,7 +1,9 @@
 package io.zentinel.sentinel.lua.supervisor.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -71,6 +73,12 @@ class ConfigValidationTest {
                         "workers.heartbeat-interval must be between 100ms and 1m (was 99ms)"),
                 rejected("workers { heartbeat-interval \"61s\" }",
                         "workers.heartbeat-interval must be between 100ms and 1m (was 61s)"),
+                rejected("workers { nice -1 }", "workers.nice must be between 0 and 19 (was -1)"),
+                rejected("workers { nice 20 }", "workers.nice must be between 0 and 19 (was 20)"),
+                rejected("workers { cpu-seconds -1 }",
+                        "workers.cpu-seconds must be 0 (no limit) or between 1 and 100000000 (was -1)"),
+                rejected("workers { cpu-seconds 100000001 }",
+                        "workers.cpu-seconds must be 0 (no limit) or between 1 and 100000000 (was 100000001)"),
                 // admin
                 rejected("admin { socket-path \"\" }", "admin.socket-path must not be empty (was \"\")"));
     }
@@ -87,13 +95,19 @@ class ConfigValidationTest {
                 scripts { watch-interval "100ms"; timeout "1m"; max-body-bytes 1073741824 }
                 vm-pool { max-age "168h" }
                 resource-limits { max-execution-time 1; max-coroutines 0 }
-                workers { heap-bytes 16777216; cpu-percent 6400; kill-grace 0; heartbeat-interval "1m" }
+                workers { heap-bytes 16777216; cpu-percent 6400; kill-grace 0; heartbeat-interval "1m"; nice 19; cpu-seconds 1 }
                 """);
+        WorkerConfig unlimited = ConfigLoader.parse("workers { nice 0; cpu-seconds 0 }").workers();
 
         assertEquals(Duration.ofMillis(100), config.scripts().watchInterval());
         assertEquals(Duration.ofHours(168), config.vmPool().maxAge());
         assertEquals(6400, config.workers().cpuPercent());
         assertEquals(Duration.ZERO, config.workers().killGrace());
+        assertEquals(19, config.workers().nice());
+        assertEquals(1, config.workers().cpuSeconds());
+        assertTrue(config.workers().cpuLimited());
+        assertEquals(0, unlimited.nice());
+        assertFalse(unlimited.cpuLimited(), "0: no limit");
     }
 
     @Test

@@ -3,10 +3,12 @@ package io.zentinel.sentinel.lua.supervisor.it;
 import io.zentinel.sentinel.lua.supervisor.Supervisor;
 import io.zentinel.sentinel.lua.supervisor.config.AgentConfig;
 import io.zentinel.sentinel.lua.supervisor.config.ConfigLoader;
+import io.zentinel.sentinel.lua.supervisor.pool.WorkerPool;
 import io.zentinel.sentinel.lua.supervisor.pool.WorkerRuntime;
 import io.zentinel.sentinel.lua.supervisor.pool.WorkerState;
 import io.zentinel.sentinel.lua.supervisor.pool.WorkerStatus;
 import io.zentinel.sentinel.lua.supervisor.proxy.FakeProxy;
+import io.zentinel.sentinel.lua.supervisor.watch.OshiProcessSampler;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -23,6 +25,8 @@ final class AgentHarness implements AutoCloseable {
     private final Path dir;
     private final Path scripts;
     private final List<FakeProxy> proxies = new ArrayList<>();
+    private final List<String> workerJvmArgs = new ArrayList<>();
+    private WorkerPool.Tuning tuning = WorkerPool.Tuning.DEFAULT;
     private Supervisor supervisor;
 
     AgentHarness(Path dir) throws IOException {
@@ -45,6 +49,22 @@ final class AgentHarness implements AutoCloseable {
             Files.write(scripts.resolve(fileName), in.readAllBytes());
         }
         return this;
+    }
+
+    /** JVM flags added to every worker's command line, as SENTINEL_LUA_WORKER_JAVA_OPTS does (before {@link #start}). */
+    AgentHarness workerJvmArgs(String... args) {
+        workerJvmArgs.addAll(List.of(args));
+        return this;
+    }
+
+    /** The pool's crash-loop backoff and housekeeping timing (before {@link #start}). */
+    AgentHarness tuning(WorkerPool.Tuning tuning) {
+        this.tuning = tuning;
+        return this;
+    }
+
+    Path dir() {
+        return dir;
     }
 
     Path socket() {
@@ -76,7 +96,11 @@ final class AgentHarness implements AutoCloseable {
         Files.writeString(file, "socket-path \"" + socket() + "\"\n"
                 + "scripts { directory \"scripts\"; " + scriptsKeys + " }\n" + admin + extraKdl + "\n");
         AgentConfig config = ConfigLoader.load(file);
-        supervisor = Supervisor.start(config, WorkerRuntime.fromSystemProperties());
+        WorkerRuntime system = WorkerRuntime.fromSystemProperties();
+        List<String> extra = new ArrayList<>(system.extraJvmArgs());
+        extra.addAll(workerJvmArgs);
+        WorkerRuntime runtime = new WorkerRuntime(system.javaCommand(), system.classpath(), extra);
+        supervisor = Supervisor.start(config, runtime, new OshiProcessSampler(), tuning);
         return supervisor;
     }
 

@@ -56,7 +56,7 @@ class CgroupLimitsIT {
 
     private static WorkerConfig workers(long heapBytes, long memoryBytes, int cpuPercent) {
         return new WorkerConfig(1, 1, heapBytes, memoryBytes, cpuPercent, 64, Duration.ofSeconds(10),
-                Duration.ofMillis(250), Duration.ofSeconds(2));
+                Duration.ofMillis(250), Duration.ofSeconds(2), 0, 0);
     }
 
     private static WorkerCgroups cgroupsOrSkip(WorkerConfig workers) {
@@ -198,13 +198,16 @@ class CgroupLimitsIT {
         }
     }
 
-    /** Allocates about 1 MB per call, all garbage afterwards: the heap grows into fresh pages. */
+    /**
+     * Holds 40 MiB during one call (under resource-limits.max-memory, 50 MiB): the heap must grow
+     * into fresh pages while the call runs.
+     */
     private static final String HOG = """
             -- name: hog
             -- hook: request_headers
             function on_request_headers(request)
                 local t = {}
-                for i = 1, 5000 do t[i] = string.rep("x", 200) .. i end
+                for i = 1, 40 do t[i] = string.rep("x", 1048576 - i) end
                 sentinel.set_decision("allow")
             end
             """;
@@ -214,7 +217,7 @@ class CgroupLimitsIT {
         if (!"root".equals(System.getProperty("user.name"))) {
             Assumptions.assumeTrue(false, "needs root: the cgroup v1 hierarchies of this host are root-owned");
         }
-        try (AgentHarness agent = new AgentHarness(dir).script("hog.lua", HOG)) {
+        try (LogTap log = new LogTap(); AgentHarness agent = new AgentHarness(dir).script("hog.lua", HOG)) {
             Supervisor supervisor = agent.start("workers { count 1 }");
             WorkerCgroups cgroups = supervisor.cgroups();
             Assumptions.assumeTrue(cgroups.mode() != WorkerCgroups.Mode.NONE, cgroups.description());
@@ -225,24 +228,33 @@ class CgroupLimitsIT {
                     .filter(p -> Files.exists(p.resolve("memory.limit_in_bytes")) || Files.exists(p.resolve("memory.max")))
                     .findFirst().orElseThrow();
             boolean v1 = Files.exists(memory.resolve("memory.limit_in_bytes"));
-            // shrink the limit to just above what the running worker uses: the heap cannot grow
+            // shrink the limit to 24 MiB above what the running worker uses: it runs on, but its
+            // heap cannot grow by 40 MiB
             long usage = Long.parseLong(Files.readString(memory.resolve(v1 ? "memory.usage_in_bytes" : "memory.current")).strip());
-            Files.writeString(memory.resolve(v1 ? "memory.limit_in_bytes" : "memory.max"), Long.toString(usage + (2L << 20)));
+            Files.writeString(memory.resolve(v1 ? "memory.limit_in_bytes" : "memory.max"), Long.toString(usage + (24L << 20)));
 
             FakeProxy proxy = agent.connect();
             long deadline = System.nanoTime() + PATIENCE.toNanos();
+            List<String> failures = new ArrayList<>();
             for (int n = 0; ProcessHandle.of(victim.pid()).map(ProcessHandle::isAlive).orElse(false); n++) {
                 assertTrue(System.nanoTime() < deadline, "worker still alive after " + n + " requests");
                 String id = "hog-" + n;
-                proxy.request(FakeProxy.requestHeaders(id, "GET", "/", java.util.Map.of("host", List.of("example.com"))))
-                        .get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+                failures.addAll(PacedLoad.failureTags(proxy.request(FakeProxy.requestHeaders(id, "GET", "/",
+                        java.util.Map.of("host", List.of("example.com")))).get(PATIENCE.toSeconds(), TimeUnit.SECONDS)));
             }
 
             await("a replacement worker", () -> supervisor.pool().snapshot().stream()
                     .anyMatch(w -> w.id() != victim.id() && w.state() == WorkerState.READY));
             WorkerStatus replacement = supervisor.pool().snapshot().stream()
                     .filter(w -> w.id() != victim.id()).findFirst().orElseThrow();
-            assertTrue(replacement.lastExit().contains("(exit 137)"), replacement.lastExit());
+            // the kernel's kill reads as the memory breach it is: in the log, status and the failure cause
+            String expected = "worker-" + victim.id() + " - killed: cgroup memory limit (oom_kill) (killed by SIGKILL (exit 137))";
+            assertEquals(expected, replacement.lastExit());
+            assertEquals(1, log.matching("WorkerHandle - " + java.util.regex.Pattern.quote(expected)).size());
+            assertEquals(expected, supervisor.status().workers().stream().filter(w -> w.id() == replacement.id())
+                    .findFirst().orElseThrow().lastExit());
+            // the event in flight when the kernel struck is answered with the failure mode, as memory-limit
+            assertEquals(List.of("lua-agent:fail-open", "lua-agent:memory-limit"), failures);
             await("the killed worker's cgroup to be removed", () -> cgroup.paths().stream().noneMatch(Files::exists));
             assertTrue(cgroup.oomKills() >= 1, "oom_kill read before the removal: " + cgroup.oomKills());
         }

@@ -26,6 +26,8 @@ final class TestConfig {
     Duration heartbeatInterval = Duration.ofSeconds(2);
     long heapBytes = 64L * 1024 * 1024;
     String logLevel = "info";
+    int nice = 0;
+    long cpuSeconds = WorkerConfig.NO_CPU_LIMIT;
 
     AgentConfig build() {
         ScriptConfig scripts = ScriptConfig.defaults();
@@ -36,7 +38,7 @@ final class TestConfig {
                 false, d.maxStringBytes(), d.maxTableEntries(), d.maxCallDepth(), d.maxCoroutines(), maxCtxBytes);
         WorkerConfig w = WorkerConfig.defaults();
         WorkerConfig workerConfig = new WorkerConfig(workers, vmsPerWorker, heapBytes, Math.max(w.memoryBytes(), heapBytes * 2),
-                w.cpuPercent(), w.pidsMax(), startTimeout, killGrace, heartbeatInterval);
+                w.cpuPercent(), w.pidsMax(), startTimeout, killGrace, heartbeatInterval, nice, cpuSeconds);
         return new AgentConfig(Path.of("/tmp/test-agent.sock"), scripts,
                 new VmPoolConfig(workers * vmsPerWorker, maxAge, maxExecutions), limits,
                 new SafetyConfig(failOpen, false, maxConcurrent), workerConfig,

@@ -23,6 +23,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -428,5 +429,85 @@ class WorkerHandleTest {
         assertEquals("worker-1 - killed: memory breach (killed by SIGKILL (exit 137))", e.getMessage());
         await("dead", WAIT, () -> handle.state() == WorkerState.DEAD);
         assertFalse(handle.tryReserve());
+    }
+
+    // ------------------------------------------------------------------ kernel limits
+
+    /** A ready handle whose cgroup reports {@code oomKills} and whose process runs under {@code limits}. */
+    private WorkerHandle readyHandle(FakeProcess process, ProcessLimits limits, LongSupplier oomKills)
+            throws Exception {
+        WorkerHandle handle = new WorkerHandle(1, process, Duration.ofSeconds(5), Duration.ofMillis(100),
+                Duration.ofMillis(100), Duration.ofSeconds(10), timer, new CapturingLogger("test"), limits, oomKills);
+        CompletableFuture<WorkerReady> started = handle.start(INIT);
+        assertEquals(INIT, process.received(WAIT).getInit());
+        process.send(ready());
+        started.get(5, TimeUnit.SECONDS);
+        return handle;
+    }
+
+    @Test
+    void aSigkillWhileTheCgroupCountedAnOomKillIsAMemoryBreachForTheCallsInFlight() throws Exception {
+        FakeProcess process = process();
+        WorkerHandle handle = readyHandle(process, ProcessLimits.none(), () -> 1);
+        CompletableFuture<HookResult> call = handle.call(HookCall.getDefaultInstance());
+        process.received(WAIT);
+
+        process.exit(137);
+
+        WorkerGoneException e = gone(call);
+        assertEquals(FailureCause.MEMORY_LIMIT, e.failureCause());
+        assertEquals("worker-1 - killed: cgroup memory limit (oom_kill) (killed by SIGKILL (exit 137))", e.getMessage());
+        assertEquals(new WorkerExitStatus(137, "cgroup memory limit (oom_kill)", false),
+                handle.exit().get(5, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void aSigkillWithoutAnOomKillInTheCgroupStaysACrash() throws Exception {
+        FakeProcess process = process();
+        WorkerHandle handle = readyHandle(process, ProcessLimits.none(), () -> 0);
+        CompletableFuture<HookResult> call = handle.call(HookCall.getDefaultInstance());
+        process.received(WAIT);
+
+        process.exit(137);
+
+        WorkerGoneException e = gone(call);
+        assertEquals(FailureCause.WORKER_CRASHED, e.failureCause());
+        assertEquals("worker-1 - killed by SIGKILL (exit 137)", e.getMessage());
+    }
+
+    @Test
+    void ourOwnKillIsNotMistakenForAnOomKill() throws Exception {
+        FakeProcess process = process();
+        WorkerHandle handle = readyHandle(process, ProcessLimits.none(), () -> 1);
+
+        handle.kill("missed heartbeat");
+
+        assertEquals(new WorkerExitStatus(137, "missed heartbeat", false), handle.exit().get(5, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void sigxcpuUnderACpuSecondsLimitIsAKillNamingTheKey() throws Exception {
+        FakeProcess process = process();
+        WorkerHandle handle = readyHandle(process, new ProcessLimits(0, 30), () -> -1);
+        CompletableFuture<HookResult> call = handle.call(HookCall.getDefaultInstance());
+        process.received(WAIT);
+
+        process.exit(152);
+
+        WorkerGoneException e = gone(call);
+        assertEquals(FailureCause.WORKER_KILLED, e.failureCause());
+        assertEquals("worker-1 - killed: used up workers.cpu-seconds (30 s of CPU) (CPU time limit, SIGXCPU (exit 152))",
+                e.getMessage());
+    }
+
+    @Test
+    void sigxcpuWithoutACpuSecondsLimitStaysACrash() throws Exception {
+        FakeProcess process = process();
+        WorkerHandle handle = readyHandle(process, ProcessLimits.none(), () -> -1);
+
+        process.exit(152);
+
+        assertEquals(new WorkerExitStatus(152, null, false), handle.exit().get(5, TimeUnit.SECONDS));
+        assertEquals(FailureCause.WORKER_CRASHED, WorkerHandle.failureCause(handle.exit().get()));
     }
 }

@@ -91,6 +91,26 @@ class WorkerLauncherTest {
     }
 
     @Test
+    void aJvmHandedAClassArchiveItCannotMapRunsWithoutItAndKeepsStdoutClean(@TempDir Path dir) throws Exception {
+        Path garbage = Files.write(dir.resolve("worker.jsa"), new byte[64 * 1024]);
+        WorkerRuntime system = WorkerRuntime.fromSystemProperties();
+        WorkerRuntime runtime = new WorkerRuntime(system.javaCommand(), system.classpath(),
+                List.of(ClassArchive.useFlag(garbage)));
+        List<String> command = new ArrayList<>(new WorkerLauncher(runtime, new TestConfig().build()).command());
+        command.set(command.size() - 1, JvmFlagsProbe.class.getName());
+
+        Process process = WorkerLauncher.processBuilder(command).start();
+        process.getOutputStream().close();
+        String stdout = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        String stderr = new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(process.waitFor(60, TimeUnit.SECONDS));
+
+        assertEquals(0, process.exitValue(), stderr);
+        assertTrue(stdout.matches("max-heap=\\d+ processors=1\\R"), stdout);
+        assertTrue(stderr.contains("Not a valid shared archive file (" + garbage + ")"), stderr);
+    }
+
+    @Test
     void launchingAMissingJavaFailsWithAnIOException() {
         WorkerRuntime runtime = new WorkerRuntime("/nonexistent/bin/java", "x.jar", List.of());
         WorkerLauncher launcher = new WorkerLauncher(runtime, new TestConfig().build());
@@ -101,13 +121,17 @@ class WorkerLauncherTest {
     }
 
     @Test
-    void theWorkerClasspathComesFromItsPropertyElseFromTheSupervisorsOwn() {
+    void theWorkerClasspathComesFromItsPropertyElseFromTheSupervisorsOwn(@TempDir Path dir) throws Exception {
+        Path lib = Files.createDirectories(dir.resolve("worker"));
+        Files.writeString(lib.resolve("worker.jar"), "");
+        Files.writeString(lib.resolve("luaj.jar"), "");
         WorkerRuntime distribution = WorkerRuntime.fromProperties(Map.of(
-                "sentinel.lua.worker.classpath", "/usr/lib/agent/worker/*",
+                "sentinel.lua.worker.classpath", lib + "/*",
                 "java.class.path", "/usr/lib/agent/supervisor/*")::get);
         WorkerRuntime tests = WorkerRuntime.fromProperties(Map.of("java.class.path", "target/test-classes")::get);
 
-        assertEquals("/usr/lib/agent/worker/*", distribution.classpath());
+        assertEquals(lib.resolve("luaj.jar") + ":" + lib.resolve("worker.jar"), distribution.classpath(),
+                "the jars, in a fixed order");
         assertEquals("target/test-classes", tests.classpath());
         assertEquals(WorkerRuntime.currentJava(), tests.javaCommand());
         assertEquals(List.of(), tests.extraJvmArgs());
@@ -242,5 +266,37 @@ class WorkerLauncherTest {
         assertEquals(List.of("/bin/sh", "-c", "x", "java", "-Xmx1m"),
                 WorkerLauncher.placed(List.of("/bin/sh", "-c", "x"), List.of("java", "-Xmx1m")));
         assertEquals(List.of("java"), WorkerLauncher.placed(List.of(), List.of("java")));
+    }
+
+    @Test
+    void withNiceAndCpuSecondsTheWorkerJvmRunsAtThatNicenessUnderRlimitCpu() throws Exception {
+        TestConfig config = new TestConfig();
+        config.nice = 7;
+        config.cpuSeconds = 30;
+        WorkerLauncher launcher = new WorkerLauncher(WorkerRuntime.fromSystemProperties(), config.build());
+
+        Process process = launcher.launch(6);
+        try {
+            Path proc = Path.of("/proc", Long.toString(process.pid()));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            // the pid runs sh, then sh again, then nice, then the JVM (exec keeps it); the
+            // shells' argv holds the JVM's command too, so tell them apart by the executable
+            while (!Files.readString(proc.resolve("comm")).strip().equals("java")) {
+                assertTrue(System.nanoTime() < deadline, "the JVM never replaced the shell");
+                Thread.sleep(10);
+            }
+            String stat = Files.readString(proc.resolve("stat"));
+            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            String cpuLimit = Files.readAllLines(proc.resolve("limits")).stream()
+                    .filter(line -> line.startsWith("Max cpu time")).findFirst().orElseThrow();
+
+            assertEquals("7", fields[19 - 3], "niceness, field 19 of " + stat);
+            assertEquals(List.of("Max", "cpu", "time", "30", "31", "seconds"), List.of(cpuLimit.trim().split("\\s+")));
+            assertTrue(Files.readAllLines(proc.resolve("limits")).stream()
+                    .anyMatch(line -> line.matches("Max core file size\\s+0\\s+.*")), "no core files");
+        } finally {
+            process.getOutputStream().close();
+            assertTrue(process.waitFor(60, TimeUnit.SECONDS));
+        }
     }
 }

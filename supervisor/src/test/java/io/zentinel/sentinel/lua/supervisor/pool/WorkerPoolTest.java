@@ -113,7 +113,8 @@ class WorkerPoolTest {
 
         FakeWorker third = workers.awaitWorker(3, WAIT);
         await("relaunched worker ready", WAIT, () -> third.state() == WorkerState.READY);
-        assertEquals(new WorkerPool.CrashLoop(1, Duration.ofMillis(20)), pool.crashLoop());
+        assertEquals(new WorkerPool.CrashLoop(1, Duration.ofMillis(20), "worker-2 - internal error (exit 70)"),
+                pool.crashLoop());
         WorkerStatus relaunched = pool.snapshot().stream().filter(s -> s.id() == 3).findFirst().orElseThrow();
         assertEquals(1, relaunched.slot());
         assertEquals(1, relaunched.restarts());
@@ -472,7 +473,7 @@ class WorkerPoolTest {
         await("replacement ready", WAIT, () -> replacement.state() == WorkerState.READY);
 
         assertTrue(workers.createdNanos.get(2) - before < TimeUnit.MILLISECONDS.toNanos(1000));
-        assertEquals(new WorkerPool.CrashLoop(0, Duration.ZERO), pool.crashLoop());
+        assertEquals(new WorkerPool.CrashLoop(0, Duration.ZERO, null), pool.crashLoop());
         WorkerStatus status = pool.snapshot().stream().filter(s -> s.id() == 3).findFirst().orElseThrow();
         assertEquals(slot, status.slot());
         assertEquals(1, status.restarts());
@@ -585,7 +586,7 @@ class WorkerPoolTest {
         WorkerStatus status = pool.snapshot().stream().filter(s -> s.id() == 3).findFirst().orElseThrow();
         assertEquals(0, status.restarts(), "a planned retirement is not a restart");
         assertEquals("worker-1 - retired (exit 0)", status.lastExit());
-        assertEquals(new WorkerPool.CrashLoop(0, Duration.ZERO), pool.crashLoop());
+        assertEquals(new WorkerPool.CrashLoop(0, Duration.ZERO, null), pool.crashLoop());
     }
 
     @Test
@@ -700,7 +701,7 @@ class WorkerPoolTest {
         assertEquals(1, pool.generation());
         await("new workers stopped", WAIT, () -> workers.workers.get(2).exit().isDone()
                 && workers.workers.get(3).exit().isDone());
-        assertEquals(new WorkerPool.CrashLoop(0, Duration.ZERO), pool.crashLoop(), "a rejected reload is no crash loop");
+        assertEquals(new WorkerPool.CrashLoop(0, Duration.ZERO, null), pool.crashLoop(), "a rejected reload is no crash loop");
         assertEquals(4, workers.workers.size(), "nothing relaunched for a rejected generation");
         assertEquals(List.of(1, 2), pool.snapshot().stream().map(WorkerStatus::id).toList());
     }
