@@ -20,10 +20,13 @@ import picocli.CommandLine.Spec;
 
 /** {@code sentinel-lua-agent bench}: load a running agent like the proxy does and print the figures. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
+        subcommands = BenchReportCommand.class,
         description = {"Load a running agent like the Sentinel proxy does (pipelined events on several"
                 + " connections) and print throughput, latency percentiles, the agent's CPU per decision and"
                 + " its resident memory.",
-            "Any server of agent protocol v2 on a Unix socket can be loaded."})
+            "Any server of agent protocol v2 on a Unix socket can be loaded, which is how"
+                + " supervisor/src/bench/run-benchmarks.sh measures its floors and comparisons;"
+                + " 'bench report' turns the --json lines of such a run into a report."})
 public final class BenchCommand implements Callable<Integer> {
 
     /** The event type of a run. */
