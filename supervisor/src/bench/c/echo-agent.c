@@ -14,31 +14,14 @@
 static void *serve(void *arg) {
     int fd = (int) (intptr_t) arg;
     buf_t in = {0}, out = {0};
-    for (;;) {
-        buf_reserve(&in, 65536);
-        ssize_t r = read(fd, in.data + in.len, in.cap - in.len);
-        if (r < 0 && errno == EINTR) {
-            continue;
-        }
-        if (r <= 0) {
-            break;
-        }
-        in.len += (size_t) r;
+    while (read_more(fd, &in) > 0) {
         size_t at = 0;
+        long len;
         out.len = 0;
-        while (in.len - at >= 5) {
-            uint32_t len = get_u32(in.data + at);
-            if (len == 0 || len > MAX_FRAME) {
-                fprintf(stderr, "echo-agent: bad frame length %u\n", len);
-                goto done;
-            }
-            if (in.len - at - 4 < len) {
-                buf_reserve(&in, len + 4);
-                break;
-            }
+        while ((len = message_at(&in, at, MAX_FRAME)) > 0) {
             unsigned char type = in.data[at + 4];
             const unsigned char *payload = in.data + at + 5;
-            size_t n = len - 1;
+            size_t n = (size_t) len - 1;
             if (type == T_HANDSHAKE_REQUEST) {
                 frame_append(&out, T_HANDSHAKE_RESPONSE, HANDSHAKE_RESPONSE, sizeof HANDSHAKE_RESPONSE - 1);
             } else if (is_event(type)) {
@@ -46,15 +29,17 @@ static void *serve(void *arg) {
             } else if (type == T_PING) {
                 frame_append(&out, T_PONG, payload, n);
             }
-            at += 4 + len;
+            at += 4 + (size_t) len;
         }
-        memmove(in.data, in.data + at, in.len - at);
-        in.len -= at;
+        if (len < 0) {
+            fprintf(stderr, "echo-agent: bad frame length %u\n", get_u32(in.data + at));
+            break;
+        }
+        consume(&in, at);
         if (out.len > 0 && write_all(fd, out.data, out.len) < 0) {
             break;
         }
     }
-done:
     close(fd);
     free(in.data);
     free(out.data);

@@ -72,6 +72,50 @@ static uint32_t get_u32(const unsigned char *p) {
     return ((uint32_t) p[0] << 24) | ((uint32_t) p[1] << 16) | ((uint32_t) p[2] << 8) | (uint32_t) p[3];
 }
 
+/*
+ * Reads what is available from fd into in, with at least 64 KiB of room; returns what read()
+ * returned (0 at end of file, -1 on an error), retrying when interrupted.
+ */
+static ssize_t read_more(int fd, buf_t *in) {
+    for (;;) {
+        buf_reserve(in, 65536);
+        ssize_t r = read(fd, in->data + in->len, in->cap - in->len);
+        if (r < 0 && errno == EINTR) {
+            continue;
+        }
+        if (r > 0) {
+            in->len += (size_t) r;
+        }
+        return r;
+    }
+}
+
+/*
+ * The length L of the length-prefixed message at in->data + at (4-byte big-endian length, then
+ * L bytes), when the whole message is in the buffer; 0 when it is not yet (room for it is then
+ * reserved); -1 when L is 0 or above max.
+ */
+static long message_at(buf_t *in, size_t at, uint32_t max) {
+    if (in->len - at < 4) {
+        return 0;
+    }
+    uint32_t len = get_u32(in->data + at);
+    if (len == 0 || len > max) {
+        return -1;
+    }
+    if (in->len - at - 4 < len) {
+        buf_reserve(in, len + 4);
+        return 0;
+    }
+    return (long) len;
+}
+
+/* Drops the first n bytes of in: the messages handled. */
+static void consume(buf_t *in, size_t n) {
+    memmove(in->data, in->data + n, in->len - n);
+    in->len -= n;
+}
+
 /* Appends one frame: length, type, payload. */
 static void frame_append(buf_t *out, unsigned char type, const void *payload, size_t n) {
     unsigned char head[5];

@@ -44,41 +44,28 @@ static unsigned next_child;
 
 static void child_loop(int in_fd, int out_fd) {
     buf_t in = {0}, out = {0};
-    for (;;) {
-        buf_reserve(&in, 65536);
-        ssize_t r = read(in_fd, in.data + in.len, in.cap - in.len);
-        if (r < 0 && errno == EINTR) {
-            continue;
-        }
-        if (r <= 0) {
-            _exit(0); /* the server is gone */
-        }
-        in.len += (size_t) r;
+    while (read_more(in_fd, &in) > 0) {
         size_t at = 0;
+        long len;
         out.len = 0;
-        while (in.len - at >= 4) {
-            uint32_t len = get_u32(in.data + at);
-            if (in.len - at - 4 < len) {
-                buf_reserve(&in, len + 4);
-                break;
-            }
+        while ((len = message_at(&in, at, MAX_FRAME + 8)) > 0) {
             const unsigned char *msg = in.data + at + 4;      /* connection, then the event frame */
             const unsigned char *payload = msg + 4 + 5;
-            size_t n = len - 4 - 5;
+            size_t n = (size_t) len - 4 - 5;
             size_t mark = out.len;
             unsigned char head[8] = {0};
             buf_append(&out, head, 8);
             answer_allow(&out, payload, n);
             put_u32(out.data + mark, (uint32_t) (out.len - mark - 4));
             memcpy(out.data + mark + 4, msg, 4);
-            at += 4 + len;
+            at += 4 + (size_t) len;
         }
-        memmove(in.data, in.data + at, in.len - at);
-        in.len -= at;
-        if (out.len > 0 && write_all(out_fd, out.data, out.len) < 0) {
-            _exit(0);
+        consume(&in, at);
+        if (len < 0 || (out.len > 0 && write_all(out_fd, out.data, out.len) < 0)) {
+            break;
         }
     }
+    _exit(0); /* the server is gone */
 }
 
 /* ---------------------------------------------------------------- server: answers from a child */
@@ -93,28 +80,13 @@ static void *pipe_reader(void *arg) {
     buf_t in = {0};
     pending_t pending[MAX_CONN];
     memset(pending, 0, sizeof pending);
-    for (;;) {
-        buf_reserve(&in, 65536);
-        ssize_t r = read(child->from_child, in.data + in.len, in.cap - in.len);
-        if (r < 0 && errno == EINTR) {
-            continue;
-        }
-        if (r <= 0) {
-            fprintf(stderr, "relay-agent: a child closed its pipe\n");
-            exit(1);
-        }
-        in.len += (size_t) r;
+    while (read_more(child->from_child, &in) > 0) {
         size_t at = 0;
+        long len;
         int used = 0;
-        while (in.len - at >= 4) {
-            uint32_t len = get_u32(in.data + at);
-            if (in.len - at - 4 < len) {
-                buf_reserve(&in, len + 4);
-                break;
-            }
+        while ((len = message_at(&in, at, MAX_FRAME + 8)) > 0) {
             uint32_t id = get_u32(in.data + at + 4);
             const unsigned char *frame = in.data + at + 8;   /* the whole AgentResponse frame */
-            size_t n = len - 4;
             int k = 0;
             while (k < used && pending[k].id != id) {
                 k++;
@@ -124,11 +96,10 @@ static void *pipe_reader(void *arg) {
                 pending[used].frames.len = 0;
                 used++;
             }
-            buf_append(&pending[k].frames, frame, n);
-            at += 4 + len;
+            buf_append(&pending[k].frames, frame, (size_t) len - 4);
+            at += 4 + (size_t) len;
         }
-        memmove(in.data, in.data + at, in.len - at);
-        in.len -= at;
+        consume(&in, at);
         for (int k = 0; k < used; k++) {
             conn_t *c = &conns[pending[k].id % MAX_CONN];
             pthread_mutex_lock(&c->lock);
@@ -137,7 +108,12 @@ static void *pipe_reader(void *arg) {
             }
             pthread_mutex_unlock(&c->lock);
         }
+        if (len < 0) {
+            break;
+        }
     }
+    fprintf(stderr, "relay-agent: a child closed its pipe\n");
+    exit(1);
 }
 
 /* ---------------------------------------------------------------- server: one proxy connection */
@@ -150,48 +126,34 @@ static void *serve(void *arg) {
     buf_t in = {0}, reply = {0};
     buf_t to[MAX_CHILDREN];
     memset(to, 0, sizeof to);
-    for (;;) {
-        buf_reserve(&in, 65536);
-        ssize_t r = read(fd, in.data + in.len, in.cap - in.len);
-        if (r < 0 && errno == EINTR) {
-            continue;
-        }
-        if (r <= 0) {
-            break;
-        }
-        in.len += (size_t) r;
+    while (read_more(fd, &in) > 0) {
         size_t at = 0;
+        long len;
         reply.len = 0;
         for (int i = 0; i < child_count; i++) {
             to[i].len = 0;
         }
-        while (in.len - at >= 5) {
-            uint32_t len = get_u32(in.data + at);
-            if (len == 0 || len > MAX_FRAME) {
-                fprintf(stderr, "relay-agent: bad frame length %u\n", len);
-                goto done;
-            }
-            if (in.len - at - 4 < len) {
-                buf_reserve(&in, len + 4);
-                break;
-            }
+        while ((len = message_at(&in, at, MAX_FRAME)) > 0) {
             unsigned char type = in.data[at + 4];
             if (type == T_HANDSHAKE_REQUEST) {
                 frame_append(&reply, T_HANDSHAKE_RESPONSE, HANDSHAKE_RESPONSE, sizeof HANDSHAKE_RESPONSE - 1);
             } else if (type == T_PING) {
-                frame_append(&reply, T_PONG, in.data + at + 5, len - 1);
+                frame_append(&reply, T_PONG, in.data + at + 5, (size_t) len - 1);
             } else if (is_event(type)) {
                 int k = (int) (__atomic_fetch_add(&next_child, 1, __ATOMIC_RELAXED) % (unsigned) child_count);
                 unsigned char head[8];
-                put_u32(head, len + 8);
+                put_u32(head, (uint32_t) len + 8);
                 put_u32(head + 4, id);
                 buf_append(&to[k], head, 8);
-                buf_append(&to[k], in.data + at, 4 + len);
+                buf_append(&to[k], in.data + at, 4 + (size_t) len);
             }
-            at += 4 + len;
+            at += 4 + (size_t) len;
         }
-        memmove(in.data, in.data + at, in.len - at);
-        in.len -= at;
+        if (len < 0) {
+            fprintf(stderr, "relay-agent: bad frame length %u\n", get_u32(in.data + at));
+            break;
+        }
+        consume(&in, at);
         for (int k = 0; k < child_count; k++) {
             if (to[k].len > 0) {
                 pthread_mutex_lock(&children[k].lock);
@@ -211,7 +173,6 @@ static void *serve(void *arg) {
             }
         }
     }
-done:
     pthread_mutex_lock(&c->lock);
     close(fd);
     c->fd = -1;
