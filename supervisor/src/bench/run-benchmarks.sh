@@ -184,6 +184,11 @@ total=0; done_runs=0
 load() {
     socket=$1; target=$2; scenario=$3; events=$4; concurrency=$5; requests=${6:-}
     done_runs=$((done_runs + 1))
+    if ! kill -0 "$server_pid" 2>/dev/null; then
+        say "[$done_runs/$total] $target $scenario $events x$concurrency: not measured, the target has exited (see its log in $logs)"
+        not_measured="$not_measured, $target $scenario x$concurrency (the target had exited)"
+        return 0
+    fi
     set -- bench --socket "$socket" --warmup "$warmup" --duration "$duration" --concurrency "$concurrency" \
         --events "$events" --json --tag "target=$target" --tag "scenario=$scenario"
     if [ -n "$requests" ]; then
