@@ -56,7 +56,7 @@ final class LuaRequest {
         methods.rawset("get_client_port", HttpHandle.method(false, "get_client_port",
                 (h, args) -> LuaValue.valueOf(h.state.call.getRequest().getClientPort())));
         methods.rawset("get_correlation_id", HttpHandle.method(false, "get_correlation_id",
-                (h, args) -> LuaValue.valueOf(h.state.call.getCorrelationId())));
+                (h, args) -> HttpHandle.text(h.state.call.getCorrelationId())));
         methods.rawset("get_body", HttpHandle.method(false, "get_body", (h, args) -> completeBody(h.state)));
         this.metatable = new ReadOnlyTable(HttpHandle.metatable("request", new ReadOnlyTable(methods), this::field));
     }
@@ -68,7 +68,7 @@ final class LuaRequest {
     private static void text(LuaTable methods, String name, Getter getter) {
         methods.rawset(name, HttpHandle.method(false, name, (h, args) -> {
             String value = getter.get(h.state.call.getRequest());
-            return value == null ? LuaValue.NIL : LuaValue.valueOf(value);
+            return value == null ? LuaValue.NIL : HttpHandle.text(value);
         }));
     }
 
@@ -80,12 +80,12 @@ final class LuaRequest {
     private LuaValue field(HttpHandle h, String key) {
         RequestInfo r = h.state.call.getRequest();
         return switch (key) {
-            case "method" -> LuaValue.valueOf(r.getMethod());
-            case "uri" -> LuaValue.valueOf(r.getUri());
-            case "path" -> LuaValue.valueOf(path(r.getUri()));
-            case "query" -> LuaValue.valueOf(query(r.getUri()));
-            case "client_ip" -> LuaValue.valueOf(r.getClientIp());
-            case "correlation_id" -> LuaValue.valueOf(h.state.call.getCorrelationId());
+            case "method" -> HttpHandle.text(r.getMethod());
+            case "uri" -> HttpHandle.text(r.getUri());
+            case "path" -> HttpHandle.text(path(r.getUri()));
+            case "query" -> HttpHandle.text(query(r.getUri()));
+            case "client_ip" -> HttpHandle.text(r.getClientIp());
+            case "correlation_id" -> HttpHandle.text(h.state.call.getCorrelationId());
             case "headers" -> HttpHandle.joinedHeaders(h.headers(), headersMetatable);
             case "body" -> completeBody(h.state);
             default -> LuaValue.NIL;
