@@ -25,7 +25,7 @@ public final class VersionCommand implements Runnable, IVersionProvider {
         return new String[] {
             "sentinel-lua-agent " + ScriptSet.agentVersion(),
             "Java " + Runtime.version() + " (" + System.getProperty("java.vm.name") + ")",
-            "Lua engine LuaJ 3.0.1 (Lua 5.2)",
+            "Lua engine LuaJ 3.0.1 (Lua 5.2, with the Lua 5.4 operators)",
         };
     }
 }
