@@ -163,12 +163,17 @@ public final class EventDispatcher implements EventHandler, AutoCloseable {
         }
         CompletableFuture<AgentResponse> answer = new CompletableFuture<>();
         leased.whenComplete((lease, failure) -> {
-            if (failure != null) {
-                permits.release();
-                answer.complete(failure instanceof NoWorkerException e ? fail(c.id(), e.failureCause(), e.getMessage())
-                        : failed(c, failure));
-            } else {
-                callAsync(c, lease).whenComplete((response, t) -> answer.complete(t == null ? response : failed(c, t)));
+            try {
+                if (failure != null) {
+                    permits.release();
+                    answer.complete(failure instanceof NoWorkerException e
+                            ? fail(c.id(), e.failureCause(), e.getMessage()) : failed(c, failure));
+                } else {
+                    callAsync(c, lease).whenComplete((response, t) -> answer.complete(t == null ? response
+                            : failed(c, t)));
+                }
+            } catch (RuntimeException e) {
+                answer.completeExceptionally(e); // the connection answers with its fallback
             }
         });
         return answer;
