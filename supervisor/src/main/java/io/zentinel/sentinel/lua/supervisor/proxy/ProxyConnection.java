@@ -256,18 +256,7 @@ public final class ProxyConnection implements Runnable {
         } catch (InterruptedException e) {
             log.debug("{} - interrupted, closing the connection", name);
         } finally {
-            closing = true;
-            closeSocket();
-            FrameOutbox o = outbox;
-            if (o != null) {
-                o.abort();
-            }
-            lock.lock();
-            try {
-                slotFree.signalAll();
-            } finally {
-                lock.unlock();
-            }
+            close();
             stats.connectionClosed();
             log.debug("{} - connection closed", name);
         }

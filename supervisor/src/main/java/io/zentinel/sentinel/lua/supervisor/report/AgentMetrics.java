@@ -5,7 +5,6 @@ import io.zentinel.sentinel.lua.supervisor.pool.DispatchCounters.DecisionKind;
 import io.zentinel.sentinel.lua.supervisor.pool.EventDispatcher;
 import io.zentinel.sentinel.lua.supervisor.pool.FailureCause;
 import io.zentinel.sentinel.lua.supervisor.pool.WorkerPool;
-import io.zentinel.sentinel.lua.supervisor.pool.WorkerState;
 import io.zentinel.sentinel.lua.supervisor.proxy.MetricsReport;
 import io.zentinel.sentinel.lua.supervisor.proxy.MetricsReport.Counter;
 import io.zentinel.sentinel.lua.supervisor.proxy.MetricsReport.Gauge;
@@ -60,10 +59,8 @@ public final class AgentMetrics {
                 new Counter("lua_agent_script_failures_total", "Failure-mode decisions by script and cause",
                         Map.of("script", script, "cause", cause.code()), n))));
         List<Gauge> gauges = new ArrayList<>();
-        long generation = pool.generation();
         gauges.add(new Gauge("lua_agent_workers_ready", "Ready workers of the serving generation", Map.of(),
-                pool.snapshot().stream().filter(w -> w.generation() == generation && w.state() == WorkerState.READY)
-                        .count()));
+                Health.readyWorkers(pool.snapshot(), pool.generation())));
         gauges.add(new Gauge("lua_agent_events_in_flight", "Events being handled", Map.of(), dispatcher.inFlight()));
         gauges.add(new Gauge("lua_agent_connections_open", "Open proxy connections", Map.of(),
                 proxy.connectionsOpen()));

@@ -34,8 +34,7 @@ public record Health(HealthState state, String reason) {
      */
     public static Health of(List<WorkerStatus> snapshot, long generation, WorkerPool.CrashLoop crashLoop,
                             int expected) {
-        long ready = Math.min(expected, snapshot.stream()
-                .filter(w -> w.generation() == generation && w.state() == WorkerState.READY).count());
+        long ready = Math.min(expected, readyWorkers(snapshot, generation));
         String workers = ready + " of " + expected + " workers ready";
         if (ready == 0) {
             return new Health(HealthState.UNHEALTHY, crashLoop.looping()
@@ -51,6 +50,11 @@ public record Health(HealthState state, String reason) {
             return new Health(HealthState.DEGRADED, workers);
         }
         return new Health(HealthState.HEALTHY, workers);
+    }
+
+    /** Ready workers of the serving {@code generation} in {@code snapshot}. */
+    static long readyWorkers(List<WorkerStatus> snapshot, long generation) {
+        return snapshot.stream().filter(w -> w.generation() == generation && w.state() == WorkerState.READY).count();
     }
 
     private static String lastDeath(WorkerPool.CrashLoop crashLoop) {
