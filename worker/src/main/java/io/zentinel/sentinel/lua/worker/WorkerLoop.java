@@ -8,9 +8,9 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.zentinel.sentinel.lua.protocol.WorkerExit;
@@ -19,7 +19,6 @@ import io.zentinel.sentinel.lua.protocol.frame.FrameLimits;
 import io.zentinel.sentinel.lua.protocol.frame.FrameReader;
 import io.zentinel.sentinel.lua.protocol.frame.FrameWriter;
 import io.zentinel.sentinel.lua.protocol.v1.Hook;
-import io.zentinel.sentinel.lua.protocol.v1.HookCall;
 import io.zentinel.sentinel.lua.protocol.v1.HookResult;
 import io.zentinel.sentinel.lua.protocol.v1.ScriptInfo;
 import io.zentinel.sentinel.lua.protocol.v1.ScriptProblem;
@@ -47,21 +46,23 @@ import org.slf4j.LoggerFactory;
  *     {@link LuaVm}, makes one warm-up call and runs every script's top-level code; then the loop
  *     answers {@code WorkerReady} with the scripts in run order and the problems. A script left
  *     out by any VM is left out by all, so every VM runs the same set.</li>
- * <li>{@code HookCall}s go into a bounded queue ({@value #QUEUE_CAPACITY}); the VM threads take
- *     them and write each {@code HookResult} through one thread-safe {@link FrameWriter}, so
- *     results may come back in another order than the calls; the id links them. A full queue
- *     makes the reader wait (back pressure on the pipe).</li>
+ * <li>The VM threads then take turns reading the pipe ({@link ReaderRole}): the thread holding
+ *     the turn reads one message and runs a {@code HookCall} itself, on its own VM, writing the
+ *     {@code HookResult} through one thread-safe {@link FrameWriter}. A call that runs longer than
+ *     {@link ReaderRole#RELIEF_NANOS} passes the turn to another VM thread, so results may come
+ *     back in another order than the calls; the id links them. While every VM is busy the pipe is
+ *     not read (back pressure on the pipe).</li>
  * <li>{@code Heartbeat}s are echoed at once by the reading thread.</li>
- * <li>{@code Shutdown}: no more calls are taken, the queued ones are finished, the output is
- *     closed, then {@link #run()} returns {@code RETIRED}.</li>
+ * <li>{@code Shutdown}: no more messages are read, the calls already read are finished, the
+ *     output is closed, then {@link #run()} returns {@code RETIRED}.</li>
  * <li>End of input: the supervisor is gone, so {@link #run()} returns {@code RETIRED} at once
- *     without finishing queued calls (nobody would read their results).</li>
+ *     without waiting for running calls (nobody would read their results).</li>
  * <li>A frame that cannot be read or parsed, a first message that is not {@code WorkerInit},
  *     a second {@code WorkerInit} or an init with invalid limits: {@code PROTOCOL}.</li>
  * </ol>
  *
- * <p>Threads: {@link #run()} runs on the caller's thread (the reader). VM threads are platform
- * daemon threads {@code lua-vm-<n>}. An {@link Error} on a VM thread (out of memory, a stack
+ * <p>Threads: {@link #run()} runs on the caller's thread, which reads the init and then waits for
+ * the VM threads' verdict. VM threads are platform daemon threads {@code lua-vm-<n>}. An {@link Error} on a VM thread (out of memory, a stack
  * overflow outside a script, a bug) is never survived: the VM thread hands it to {@link Exit}
  * and ends, and the production {@code Exit} ends the process with {@code SOFTWARE}. So does a
  * failure to write a result, with {@code RETIRED}: the supervisor is gone.
@@ -69,11 +70,9 @@ import org.slf4j.LoggerFactory;
 public final class WorkerLoop {
     /** The frame bound of the pipe; the supervisor uses the same. */
     public static final FrameLimits PIPE_LIMITS = new FrameLimits(64 * 1024 * 1024, "worker pipe");
-    public static final int QUEUE_CAPACITY = 1024;
     public static final int MAX_VMS = 256;
 
     private static final Logger LOG = LoggerFactory.getLogger(WorkerLoop.class);
-    private static final HookCall STOP = HookCall.newBuilder().setCallId(-1).build();
 
     /** How the process ends when a thread other than the reader cannot go on. */
     @FunctionalInterface
@@ -86,8 +85,15 @@ public final class WorkerLoop {
     private final FrameWriter out;
     private final Exit exit;
     private final List<Thread> vmThreads = new ArrayList<>();
-    private BlockingQueue<HookCall> calls;
+    private final ReaderRole role = new ReaderRole();
+    /** How the loop ends, decided by the VM thread that read the last message. */
+    private final CompletableFuture<Ending> ending = new CompletableFuture<>();
+    private FrameReader reader;
     private int workerId;
+
+    /** The exit status, and whether the calls already read are finished first. */
+    private record Ending(WorkerExit status, boolean finishCalls) {
+    }
 
     public WorkerLoop(InputStream in, OutputStream out, Exit exit) {
         this.in = Objects.requireNonNull(in, "in");
@@ -101,7 +107,7 @@ public final class WorkerLoop {
      * @return the status the process should exit with
      */
     public WorkerExit run() {
-        FrameReader reader = new FrameReader(in, PIPE_LIMITS);
+        reader = new FrameReader(in, PIPE_LIMITS);
         try {
             byte[] frame = reader.read();
             if (frame == null) {
@@ -117,40 +123,20 @@ public final class WorkerLoop {
             if (started != null) {
                 return started;
             }
-            while ((frame = reader.read()) != null) {
-                SupervisorMessage message = SupervisorMessage.parseFrom(frame);
-                switch (message.getKindCase()) {
-                    case CALL -> calls.put(message.getCall());
-                    case HEARTBEAT -> write(WorkerMessage.newBuilder().setHeartbeat(message.getHeartbeat()).build());
-                    case SHUTDOWN -> {
-                        LOG.info("worker-{} - shutdown ({}), finishing {} queued calls", workerId,
-                                message.getShutdown().getReason(), calls.size());
-                        finish();
-                        out.close();
-                        LOG.info("worker-{} - retired", workerId);
-                        return WorkerExit.RETIRED;
-                    }
-                    case INIT -> {
-                        LOG.error("worker-{} - a second init arrived; exiting", workerId);
-                        abandon();
-                        return WorkerExit.PROTOCOL;
-                    }
-                    case KIND_NOT_SET -> {
-                        LOG.error("worker-{} - a message without a kind arrived; exiting", workerId);
-                        abandon();
-                        return WorkerExit.PROTOCOL;
-                    }
+            Ending end = ending.get();
+            if (end.finishCalls()) {
+                for (Thread thread : vmThreads) {
+                    thread.join();
                 }
+                out.close();
+                LOG.info("worker-{} - retired", workerId);
             }
-            LOG.info("worker-{} - the supervisor closed the pipe, exiting", workerId);
-            abandon();
-            return WorkerExit.RETIRED;
+            return end.status();
         } catch (FrameException | InvalidProtocolBufferException e) {
-            LOG.error("worker-{} - bad frame from the supervisor: {}", workerId, e.getMessage());
-            abandon();
+            LOG.error("worker - bad first frame from the supervisor: {}", e.getMessage());
             return WorkerExit.PROTOCOL;
         } catch (IOException e) {
-            LOG.warn("worker-{} - reading from the supervisor failed ({}), exiting", workerId, e.toString());
+            LOG.warn("worker - reading from the supervisor failed ({}), exiting", e.toString());
             abandon();
             return WorkerExit.RETIRED;
         } catch (InterruptedException e) {
@@ -158,6 +144,8 @@ public final class WorkerLoop {
             LOG.error("worker-{} - interrupted, exiting", workerId);
             abandon();
             return WorkerExit.SOFTWARE;
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("the ending is only ever completed normally", e);
         }
     }
 
@@ -190,7 +178,6 @@ public final class WorkerLoop {
         long begin = System.nanoTime();
         ScriptCatalog catalog = ScriptCatalog.compile(init.getScriptsList());
         int vms = init.getVmCount();
-        calls = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
         CountDownLatch loaded = new CountDownLatch(vms);
         CountDownLatch go = new CountDownLatch(1);
         Slot[] slots = new Slot[vms];
@@ -299,19 +286,7 @@ public final class WorkerLoop {
             counted = true;
             go.await();
             vm.use(slot.selector);
-            while (true) {
-                HookCall call = calls.take();
-                if (call == STOP) {
-                    return;
-                }
-                HookResult result = vm.handle(call);
-                try {
-                    write(WorkerMessage.newBuilder().setResult(result).build());
-                } catch (IOException e) {
-                    exit.exit(WorkerExit.RETIRED, "writing a result failed (" + e + "): the supervisor is gone", null);
-                    return;
-                }
-            }
+            serve(vm);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (Throwable t) {
@@ -323,30 +298,93 @@ public final class WorkerLoop {
         }
     }
 
+    /**
+     * One VM thread's turns: while it holds the {@link ReaderRole} it reads a message and acts on
+     * it; a call it runs itself. Returns when the turns end.
+     */
+    private void serve(LuaVm vm) throws InterruptedException {
+        boolean holding = role.take();
+        while (holding) {
+            SupervisorMessage message = next();
+            if (message == null) {
+                return;
+            }
+            switch (message.getKindCase()) {
+                case CALL -> {
+                    role.running();
+                    HookResult result = vm.handle(message.getCall());
+                    if (!answer(WorkerMessage.newBuilder().setResult(result).build())) {
+                        return;
+                    }
+                    holding = role.resume() || role.take();
+                }
+                case HEARTBEAT -> {
+                    if (!answer(WorkerMessage.newBuilder().setHeartbeat(message.getHeartbeat()).build())) {
+                        return;
+                    }
+                }
+                case SHUTDOWN -> {
+                    LOG.info("worker-{} - shutdown ({}), finishing the calls already read", workerId,
+                            message.getShutdown().getReason());
+                    end(WorkerExit.RETIRED, true);
+                    return;
+                }
+                case INIT -> {
+                    LOG.error("worker-{} - a second init arrived; exiting", workerId);
+                    end(WorkerExit.PROTOCOL, false);
+                    return;
+                }
+                case KIND_NOT_SET -> {
+                    LOG.error("worker-{} - a message without a kind arrived; exiting", workerId);
+                    end(WorkerExit.PROTOCOL, false);
+                    return;
+                }
+            }
+        }
+    }
+
+    /** The next message from the supervisor, or {@code null} after deciding how the loop ends. */
+    private SupervisorMessage next() {
+        try {
+            byte[] frame = reader.read();
+            if (frame != null) {
+                return SupervisorMessage.parseFrom(frame);
+            }
+            LOG.info("worker-{} - the supervisor closed the pipe, exiting", workerId);
+            end(WorkerExit.RETIRED, false);
+        } catch (FrameException | InvalidProtocolBufferException e) {
+            LOG.error("worker-{} - bad frame from the supervisor: {}", workerId, e.getMessage());
+            end(WorkerExit.PROTOCOL, false);
+        } catch (IOException e) {
+            LOG.warn("worker-{} - reading from the supervisor failed ({}), exiting", workerId, e.toString());
+            end(WorkerExit.RETIRED, false);
+        }
+        return null;
+    }
+
+    /** Writes a message; a failed write ends the process (the supervisor is gone). */
+    private boolean answer(WorkerMessage message) {
+        try {
+            write(message);
+            return true;
+        } catch (IOException e) {
+            exit.exit(WorkerExit.RETIRED, "writing to the supervisor failed (" + e + "): it is gone", null);
+            return false;
+        }
+    }
+
     private void write(WorkerMessage message) throws IOException {
         out.write(message.toByteArray());
     }
 
-    /** After Shutdown: queued calls first, then each VM thread ends. */
-    private void finish() throws InterruptedException {
-        for (int i = 0; i < vmThreads.size(); i++) {
-            calls.put(STOP);
-        }
-        for (Thread thread : vmThreads) {
-            thread.join();
-        }
+    /** Ends the turns and tells {@link #run()} how to end. */
+    private void end(WorkerExit status, boolean finishCalls) {
+        role.close();
+        ending.complete(new Ending(status, finishCalls));
     }
 
-    /** The supervisor is gone or misbehaved: queued calls are dropped and the VM threads told to end. */
+    /** The loop ends without the VM threads: they are told to stop after their current call. */
     private void abandon() {
-        if (calls == null) {
-            return;
-        }
-        calls.clear();
-        for (int i = 0; i < vmThreads.size(); i++) {
-            if (!calls.offer(STOP)) {
-                break;
-            }
-        }
+        role.close();
     }
 }

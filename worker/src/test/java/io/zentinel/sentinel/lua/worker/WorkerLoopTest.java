@@ -197,6 +197,26 @@ class WorkerLoopTest {
     }
 
     @Test
+    void aSlowCallDoesNotHoldUpTheCallsBehindIt() throws Exception {
+        String slow = """
+                -- name: slow
+                function on_request_headers(request)
+                    if request.path == "/slow" then
+                        local start = os.clock()
+                        while os.clock() - start < 0.5 do end
+                    end
+                end
+                """;
+        startAndAwaitReady(init(2, "slow.lua", slow));
+        send(call(1, "GET", "/slow"));
+        send(call(2, "GET", "/fast"));
+        List<Long> order = List.of(receive().getResult().getCallId(), receive().getResult().getCallId());
+        assertEquals(List.of(2L, 1L), order, "the fast call is answered by the other VM first");
+        send(SupervisorMessage.newBuilder().setShutdown(Shutdown.getDefaultInstance()).build());
+        assertEquals(WorkerExit.RETIRED, exitStatus());
+    }
+
+    @Test
     void theEndOfInputEndsTheLoopAtOnce() throws Exception {
         startAndAwaitReady(init(1, "h.lua", HEADERS));
         toWorker.out().close();
