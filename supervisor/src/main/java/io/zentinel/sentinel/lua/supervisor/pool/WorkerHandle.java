@@ -22,9 +22,11 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
@@ -51,7 +53,8 @@ import org.slf4j.LoggerFactory;
  * queues a call behind a busy VM. The hard deadline is armed when the call is written, which is
  * therefore when it can start executing: time spent waiting for a free VM is spent in
  * {@link WorkerPool#acquire}, not against the deadline. Deadlines are checked every
- * {@link #DEADLINE_SWEEP}, so a kill comes up to that much after the deadline.
+ * {@link #DEADLINE_SWEEP} while calls are pending, so a kill comes up to that much after the
+ * deadline; a worker without calls has no sweep, so an idle agent does not wake every 10 ms.
  *
  * <p>Killing: a call that overruns {@code resource-limits.max-execution-time +
  * workers.kill-grace} kills the worker with {@code destroyForcibly()}: a script stuck inside Java
@@ -105,7 +108,8 @@ public final class WorkerHandle implements WorkerChannel {
     private String killReason;
     private ScheduledFuture<?> startTimer;
     private ScheduledFuture<?> heartbeatTimer;
-    private ScheduledFuture<?> deadlineTimer;
+    /** A deadline sweep is scheduled; it stops itself when it finds no pending call. */
+    private final AtomicBoolean sweeping = new AtomicBoolean();
     private ScheduledFuture<?> retireTimer;
 
     private volatile WorkerState publishedState = WorkerState.STARTING;
@@ -333,6 +337,9 @@ public final class WorkerHandle implements WorkerChannel {
             failPending(callId, gone());
             return future;
         }
+        if (!sweeping.get() && sweeping.compareAndSet(false, true)) {
+            scheduleSweep();
+        }
         try {
             stdin.write(SupervisorMessage.newBuilder()
                     .setCall(call.toBuilder().setCallId(callId)).build().toByteArray());
@@ -343,13 +350,33 @@ public final class WorkerHandle implements WorkerChannel {
         return future;
     }
 
-    /** Timer task, every {@link #DEADLINE_SWEEP}: the calls past their deadline overran. */
+    /**
+     * Timer task, every {@link #DEADLINE_SWEEP} while calls are pending: the calls past their
+     * deadline overran. With none pending it stops; the next {@link #call} starts it again (and
+     * if that call's put raced with the stop, the re-check below keeps the sweep going).
+     */
     private void sweepDeadlines() {
         long now = System.nanoTime();
         for (Map.Entry<Long, Pending> e : pending.entrySet()) {
             if (now - e.getValue().deadlineNanos() >= 0) {
                 overrun(e.getKey());
             }
+        }
+        if (!pending.isEmpty() && !exited) {
+            scheduleSweep();
+            return;
+        }
+        sweeping.set(false);
+        if (!pending.isEmpty() && !exited && sweeping.compareAndSet(false, true)) {
+            scheduleSweep();
+        }
+    }
+
+    private void scheduleSweep() {
+        try {
+            timer.schedule(this::sweepDeadlines, DEADLINE_SWEEP.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+            sweeping.set(false); // the pool is closing; its workers are being stopped
         }
     }
 
@@ -443,8 +470,6 @@ public final class WorkerHandle implements WorkerChannel {
                 setState(WorkerState.READY);
                 heartbeatTimer = timer.scheduleAtFixedRate(this::heartbeat, heartbeatInterval.toNanos(),
                         heartbeatInterval.toNanos(), TimeUnit.NANOSECONDS);
-                deadlineTimer = timer.scheduleAtFixedRate(this::sweepDeadlines, DEADLINE_SWEEP.toNanos(),
-                        DEADLINE_SWEEP.toNanos(), TimeUnit.NANOSECONDS);
             }
         } finally {
             lock.unlock();
@@ -623,7 +648,6 @@ public final class WorkerHandle implements WorkerChannel {
             setState(WorkerState.DEAD);
             cancel(startTimer);
             cancel(heartbeatTimer);
-            cancel(deadlineTimer);
             cancel(retireTimer);
             int exitValue;
             try {

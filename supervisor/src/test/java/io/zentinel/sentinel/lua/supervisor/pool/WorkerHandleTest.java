@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
@@ -145,6 +146,31 @@ class WorkerHandleTest {
         assertEquals(0, handle.inFlight());
         IllegalStateException e = assertThrows(IllegalStateException.class, handle::release);
         assertEquals("worker-1 - release without a reservation", e.getMessage());
+    }
+
+    @Test
+    void deadlinesAreSweptOnlyWhileCallsArePending() throws Exception {
+        FakeProcess process = process();
+        WorkerHandle handle = readyHandle(process);
+        assertEquals(1, liveTimerTasks(), "a ready idle worker has only its heartbeat timer");
+        CompletableFuture<HookResult> answered = handle.call(HookCall.getDefaultInstance());
+        assertEquals(2, liveTimerTasks(), "a pending call starts the deadline sweep");
+        process.send(result(process.received(WAIT).getCall().getCallId(), "done"));
+        answered.get(5, TimeUnit.SECONDS);
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (liveTimerTasks() > 1 && System.nanoTime() < until) {
+            Thread.sleep(5);
+        }
+        assertEquals(1, liveTimerTasks(), "with nothing pending the sweep stops");
+
+        CompletableFuture<HookResult> stuck = handle.call(HookCall.getDefaultInstance());
+        process.received(WAIT);
+        assertEquals(FailureCause.TIME_LIMIT, gone(stuck).failureCause(), "a later call is swept again");
+    }
+
+    /** Timer tasks scheduled and not cancelled (a cancelled task stays queued until its time). */
+    private long liveTimerTasks() {
+        return timer.getQueue().stream().filter(task -> !((Future<?>) task).isCancelled()).count();
     }
 
     @Test
