@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.BiConsumer;
 
 import io.zentinel.sentinel.lua.protocol.v1.Header;
 import io.zentinel.sentinel.lua.protocol.v1.HeaderMutation;
@@ -52,6 +53,11 @@ final class HeaderView {
         return name.toLowerCase(Locale.ROOT);
     }
 
+    /** About how many headers there are, to size a table for them. */
+    int sizeHint() {
+        return headers != null ? headers.size() : source.size() + (added == null ? 0 : added.size() / 2);
+    }
+
     /** The first value of {@code name}, or {@code null}. */
     String first(String name) {
         if (headers == null) {
@@ -77,6 +83,25 @@ final class HeaderView {
     List<String> values(String name) {
         List<String> values = map().get(lower(name));
         return values == null ? List.of() : values;
+    }
+
+    /**
+     * Calls {@code each} with every header's lower-case name and all its values joined with
+     * {@code ", "}, in the order they arrived (added ones last). While no script has changed or
+     * listed the headers this reads the pipe message as it is, without building the map: the
+     * consumer sees a name again when the message repeats it and joins the values itself.
+     */
+    void forEachJoined(BiConsumer<String, String> each) {
+        if (headers == null && added == null) {
+            for (Header h : source) {
+                int count = h.getValuesCount();
+                if (count > 0) {
+                    each.accept(lower(h.getName()), count == 1 ? h.getValues(0) : String.join(", ", h.getValuesList()));
+                }
+            }
+            return;
+        }
+        map().forEach((name, values) -> each.accept(name, values.size() == 1 ? values.getFirst() : String.join(", ", values)));
     }
 
     /** Every header: lower-case name to its values, in the order they arrived (added ones last). */

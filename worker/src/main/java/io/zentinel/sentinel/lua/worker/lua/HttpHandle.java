@@ -130,13 +130,17 @@ final class HttpHandle {
 
     /** {@code request.headers} of the Rust agent: name to values joined with ", ", looked up case-insensitively. */
     static LuaTable joinedHeaders(HeaderView headers, LuaTable caseInsensitive) {
-        Map<String, List<String>> all = headers.all();
-        LuaTable t = new LuaTable(0, all.size());
-        all.forEach((name, values) -> t.rawset(text(name),
-                text(values.size() == 1 ? values.getFirst() : String.join(", ", values))));
+        LuaTable t = new LuaTable(0, headers.sizeHint());
+        headers.forEachJoined((name, value) -> {
+            LuaString key = text(name);
+            LuaValue earlier = t.rawget(key);
+            t.rawset(key, earlier.isnil() ? text(value) : earlier.concat(SEPARATOR).concat(text(value)));
+        });
         t.setmetatable(caseInsensitive);
         return t;
     }
+
+    private static final LuaString SEPARATOR = LuaString.valueOf(", ");
 
     /** The metatable of {@link #joinedHeaders}: a missing key is retried in lower case. */
     static LuaTable caseInsensitiveMetatable() {

@@ -337,6 +337,32 @@ class LuaBridgeTest {
     }
 
     @Test
+    void theHeadersFieldJoinsEveryValueOfANameAcrossRepeatsAndAdds() {
+        TestVm vm = TestVm.loaded("j.lua", """
+                function on_request_headers(r)
+                    local before = r.headers
+                    r:add_header("X-Multi", "four")
+                    local after = r.headers
+                    local names = 0
+                    for _ in pairs(before) do names = names + 1 end
+                    sentinel.add_tag(before["x-multi"] .. "|" .. before["X-MULTI"] .. "|" .. names)
+                    sentinel.add_tag(after["x-multi"])
+                end
+                """);
+        var call = TestVm.requestHeaders("GET", "/");
+        call.getRequestBuilder()
+                .addHeaders(io.zentinel.sentinel.lua.protocol.v1.Header.newBuilder()
+                        .setName("x-multi").addValues("one").addValues("two"))
+                .addHeaders(io.zentinel.sentinel.lua.protocol.v1.Header.newBuilder()
+                        .setName("X-Multi").addValues("three"))
+                .addHeaders(io.zentinel.sentinel.lua.protocol.v1.Header.newBuilder().setName("x-empty"));
+        Verdict v = verdict(vm.call(call));
+        int others = call.getRequest().getHeadersCount() - 3;
+        assertEquals(List.of("lua:j", "one, two, three|one, two, three|" + (others + 1), "one, two, three, four"),
+                v.getTagsList());
+    }
+
+    @Test
     void headerNamesAndValuesAreValidated() {
         TestVm vm = TestVm.loaded("h.lua", """
                 function on_request_headers(r)
