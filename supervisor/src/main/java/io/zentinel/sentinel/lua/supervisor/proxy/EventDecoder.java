@@ -369,6 +369,36 @@ final class EventDecoder {
     }
 
     /**
+     * The array of one header's values, as {@link #stringArray} reads it but without spelling out
+     * the member's path unless it is wrong: this runs for every header of every event.
+     */
+    private static List<String> headerValues(JsonParser p, String name, String header) throws IOException {
+        String first = null;
+        List<String> all = null;
+        while (p.nextToken() != JsonToken.END_ARRAY) {
+            switch (p.currentToken()) {
+                case VALUE_NULL -> {
+                    continue;
+                }
+                case VALUE_STRING -> {
+                }
+                default -> throw typeError(p, name + "." + header + "[]", "a string");
+            }
+            String value = p.getText();
+            if (first == null) {
+                first = value;
+            } else {
+                if (all == null) {
+                    all = new ArrayList<>(4);
+                    all.add(first);
+                }
+                all.add(value);
+            }
+        }
+        return all != null ? List.copyOf(all) : first != null ? List.of(first) : List.of();
+    }
+
+    /**
      * A header map: name → array of strings, kept in the proxy's order. A single string is taken
      * as a one-element array; {@code null} entries are dropped; a repeated name appends.
      */
@@ -384,7 +414,7 @@ final class EventDecoder {
             switch (p.currentToken()) {
                 case VALUE_STRING -> values = List.of(p.getText());
                 case VALUE_NULL -> values = List.of();
-                case START_ARRAY -> values = List.copyOf(stringArray(p, name + "." + header));
+                case START_ARRAY -> values = headerValues(p, name, header);
                 default -> throw typeError(p, name + "." + header, "an array of strings");
             }
             headers.merge(header, values, (a, b) -> {

@@ -296,14 +296,15 @@ class ProxyCodecTest {
 
     @Test
     void keepsRepeatedHeaderValuesInOrderAndMergesRepeatedNames() {
-        String json = "{\"correlation_id\":\"h\",\"headers\":{\"set-cookie\":[\"a=1\",\"b=2\"],\"x\":\"single\","
-                + "\"set-cookie\":[\"c=3\"],\"empty\":[]},\"method\":\"GET\",\"uri\":\"/\"}";
+        String json = "{\"correlation_id\":\"h\",\"headers\":{\"set-cookie\":[\"a=1\",null,\"b=2\"],\"x\":\"single\","
+                + "\"set-cookie\":[\"c=3\"],\"empty\":[],\"nulls\":[null]},\"method\":\"GET\",\"uri\":\"/\"}";
 
         var event = assertInstanceOf(AgentEvent.RequestHeaders.class, codec.decodeEvent(frame(0x10, json)));
 
         assertEquals(List.of("a=1", "b=2", "c=3"), event.headers().get("set-cookie"));
         assertEquals(List.of("single"), event.headers().get("x"));
         assertEquals(List.of(), event.headers().get("empty"));
+        assertEquals(List.of(), event.headers().get("nulls"));
     }
 
     @Test
@@ -401,6 +402,8 @@ class ProxyCodecTest {
                 "w", "status is out of range (was 99999999999)");
         assertProblem(0x10, "{\"correlation_id\":\"w\",\"method\":\"GET\",\"uri\":\"/\",\"headers\":{\"a\":1}}",
                 "w", "headers.a must be an array of strings (was an integer)");
+        assertProblem(0x10, "{\"correlation_id\":\"w\",\"method\":\"GET\",\"uri\":\"/\",\"headers\":{\"a\":[\"x\",true]}}",
+                "w", "headers.a[] must be a string (was a boolean)");
         assertProblem(0x10, "{\"correlation_id\":\"w\",\"method\":\"GET\",\"uri\":\"/\",\"metadata\":[]}",
                 "w", "metadata must be an object (was an array)");
         assertProblem(0x11, "{\"correlation_id\":\"w\",\"data\":\"aGk=\",\"is_last\":\"yes\"}",
