@@ -69,6 +69,12 @@ final class FakeWorkers implements WorkerFactory {
         }
     }
 
+    /** The worker with this id: workers of one generation start at once, so not always in id order. */
+    FakeWorker byId(int id) {
+        return workers.stream().filter(w -> w.id() == id).findFirst()
+                .orElseThrow(() -> new AssertionError("no worker-" + id + " was created"));
+    }
+
     /** Waits until at least {@code n} workers were created; returns the n-th (1-based). */
     FakeWorker awaitWorker(int n, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();

@@ -535,7 +535,7 @@ class WorkerPoolTest {
                 .then(FakeWorker.Behaviour.ready(), FakeWorker.Behaviour.ready(), FakeWorker.Behaviour.holding());
         WorkerPool pool = pool(config, workers, FAST);
         pool.start(SCRIPTS);
-        FakeWorker old = workers.workers.get(0);
+        FakeWorker old = workers.byId(1);
         long retireAt = pool.snapshot().get(0).retireAfterExecutions();
         assertTrue(retireAt >= 975 && retireAt <= 1000, "jittered point " + retireAt);
 
@@ -564,7 +564,7 @@ class WorkerPoolTest {
         WorkerLease held = pool.acquire(WAIT);
         int heldId = held.workerId();
         replacement.becomeReady();
-        FakeWorker heldWorker = workers.workers.get(heldId - 1);
+        FakeWorker heldWorker = workers.byId(heldId);
         if (heldId == 1) {
             // the old worker is retired but keeps its lease until closed: the call is not dropped
             await("old worker retiring", WAIT, () -> old.state() == WorkerState.RETIRING);
@@ -648,7 +648,7 @@ class WorkerPoolTest {
         for (int i = 0; i < 4; i++) {
             try (WorkerLease lease = pool.acquire(WAIT)) {
                 assertTrue(lease.workerId() == 3 || lease.workerId() == 4);
-                assertEquals("b.lua", workers.workers.get(lease.workerId() - 1).init().getScripts(0).getFileName());
+                assertEquals("b.lua", workers.byId(lease.workerId()).init().getScripts(0).getFileName());
             }
         }
         assertEquals(List.of(3, 4), pool.snapshot().stream().map(WorkerStatus::id).toList());
