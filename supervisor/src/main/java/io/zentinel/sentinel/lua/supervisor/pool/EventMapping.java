@@ -66,7 +66,11 @@ final class EventMapping {
             if (name != null) {
                 Header.Builder header = Header.newBuilder().setName(name);
                 if (values != null) {
-                    values.stream().filter(v -> v != null).forEach(header::addValues);
+                    for (String value : values) {
+                        if (value != null) {
+                            header.addValues(value);
+                        }
+                    }
                 }
                 list.add(header.build());
             }

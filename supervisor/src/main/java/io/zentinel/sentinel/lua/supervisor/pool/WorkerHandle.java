@@ -1,5 +1,6 @@
 package io.zentinel.sentinel.lua.supervisor.pool;
 
+import com.google.protobuf.CodedOutputStream;
 import io.zentinel.sentinel.lua.protocol.frame.FrameLimits;
 import io.zentinel.sentinel.lua.protocol.frame.FrameReader;
 import io.zentinel.sentinel.lua.protocol.frame.FrameWriter;
@@ -16,6 +17,7 @@ import io.zentinel.sentinel.lua.supervisor.config.AgentConfig;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -341,13 +343,33 @@ public final class WorkerHandle implements WorkerChannel {
             scheduleSweep();
         }
         try {
-            stdin.write(SupervisorMessage.newBuilder()
-                    .setCall(call.toBuilder().setCallId(callId)).build().toByteArray());
+            stdin.write(withCallId(call, callId));
         } catch (IOException e) {
             // the process is gone or going: its exit fails this call with the real cause
             killUnlessExiting("pipe write failed: " + e.getMessage());
         }
         return future;
+    }
+
+    /**
+     * The frame of {@code SupervisorMessage{call}} with the call's id set to {@code callId},
+     * without copying the call (20 headers and more) into a builder: a second
+     * {@code SupervisorMessage{call{call_id}}} is appended, and protobuf parsing merges the two
+     * occurrences of the {@code call} field, the later {@code call_id} winning.
+     */
+    static byte[] withCallId(HookCall call, long callId) {
+        SupervisorMessage whole = SupervisorMessage.newBuilder().setCall(call).build();
+        SupervisorMessage id = SupervisorMessage.newBuilder().setCall(HookCall.newBuilder().setCallId(callId)).build();
+        byte[] frame = new byte[whole.getSerializedSize() + id.getSerializedSize()];
+        CodedOutputStream out = CodedOutputStream.newInstance(frame);
+        try {
+            whole.writeTo(out);
+            id.writeTo(out);
+        } catch (IOException e) {
+            throw new UncheckedIOException("encoding into an array of the computed size failed", e);
+        }
+        out.checkNoSpaceLeft();
+        return frame;
     }
 
     /**

@@ -8,9 +8,12 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.zentinel.sentinel.lua.protocol.v1.Header;
 import io.zentinel.sentinel.lua.protocol.v1.Heartbeat;
 import io.zentinel.sentinel.lua.protocol.v1.HookCall;
 import io.zentinel.sentinel.lua.protocol.v1.HookResult;
+import io.zentinel.sentinel.lua.protocol.v1.Phase;
+import io.zentinel.sentinel.lua.protocol.v1.RequestInfo;
 import io.zentinel.sentinel.lua.protocol.v1.SupervisorMessage;
 import io.zentinel.sentinel.lua.protocol.v1.Verdict;
 import io.zentinel.sentinel.lua.protocol.v1.WorkerInit;
@@ -146,6 +149,16 @@ class WorkerHandleTest {
         assertEquals(0, handle.inFlight());
         IllegalStateException e = assertThrows(IllegalStateException.class, handle::release);
         assertEquals("worker-1 - release without a reservation", e.getMessage());
+    }
+
+    @Test
+    void theCallFrameCarriesTheHandlesCallIdWithoutAnyOtherChange() throws Exception {
+        HookCall call = HookCall.newBuilder().setCallId(77).setCorrelationId("c").setPhase(Phase.PHASE_REQUEST_HEADERS)
+                .setRequest(RequestInfo.newBuilder().setMethod("GET").setUri("/")
+                        .addHeaders(Header.newBuilder().setName("a").addValues("1").addValues("2")))
+                .build();
+        SupervisorMessage parsed = SupervisorMessage.parseFrom(WorkerHandle.withCallId(call, 5));
+        assertEquals(call.toBuilder().setCallId(5).build(), parsed.getCall());
     }
 
     @Test
