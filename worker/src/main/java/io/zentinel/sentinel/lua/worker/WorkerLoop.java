@@ -48,10 +48,10 @@ import org.slf4j.LoggerFactory;
  *     out by any VM is left out by all, so every VM runs the same set.</li>
  * <li>The VM threads then take turns reading the pipe ({@link ReaderRole}): the thread holding
  *     the turn reads one message and runs a {@code HookCall} itself, on its own VM, writing the
- *     {@code HookResult} through one thread-safe {@link FrameWriter}. A call that runs longer than
- *     {@link ReaderRole#RELIEF_NANOS} passes the turn to another VM thread, so results may come
- *     back in another order than the calls; the id links them. While every VM is busy the pipe is
- *     not read (back pressure on the pipe).</li>
+ *     {@code HookResult} through one thread-safe {@link FrameWriter}. Once its call has run for
+ *     {@link ReaderRole#RELIEF_NANOS} another VM thread takes the turn, so results may come back
+ *     in another order than the calls; the id links them. While every VM is busy the pipe is not
+ *     read (back pressure on the pipe).</li>
  * <li>{@code Heartbeat}s are echoed at once by the reading thread.</li>
  * <li>{@code Shutdown}: no more messages are read, the calls already read are finished, the
  *     output is closed, then {@link #run()} returns {@code RETIRED}.</li>
@@ -61,11 +61,12 @@ import org.slf4j.LoggerFactory;
  *     a second {@code WorkerInit} or an init with invalid limits: {@code PROTOCOL}.</li>
  * </ol>
  *
- * <p>Threads: {@link #run()} runs on the caller's thread, which reads the init and then waits for
- * the VM threads' verdict. VM threads are platform daemon threads {@code lua-vm-<n>}. An {@link Error} on a VM thread (out of memory, a stack
- * overflow outside a script, a bug) is never survived: the VM thread hands it to {@link Exit}
- * and ends, and the production {@code Exit} ends the process with {@code SOFTWARE}. So does a
- * failure to write a result, with {@code RETIRED}: the supervisor is gone.
+ * <p>Threads: {@link #run()} runs on the caller's thread, which reads the init and then waits
+ * until a VM thread decides how the loop ends. VM threads are platform daemon threads
+ * {@code lua-vm-<n>}. An {@link Error} on a VM thread (out of memory, a stack overflow outside a
+ * script, a bug) is never survived: the VM thread hands it to {@link Exit} and ends, and the
+ * production {@code Exit} ends the process with {@code SOFTWARE}. So does a failure to write a
+ * result, with {@code RETIRED}: the supervisor is gone.
  */
 public final class WorkerLoop {
     /** The frame bound of the pipe; the supervisor uses the same. */
