@@ -15,10 +15,12 @@ import io.zentinel.sentinel.lua.protocol.v1.HeaderMutation;
  * the headers the proxy sent with every mutation an earlier script made applied, so that reads
  * reflect writes. Each mutation is also recorded, in order, for the verdict.
  *
- * <p>The map is built from the pipe message only when a script lists headers, reads every value
- * of one, sets or removes one: reading the first value and adding values, what most scripts
- * do, scan the message instead, so a call whose scripts do only that builds nothing. Names are compared case-insensitively (kept in
- * lower case); mutations keep the name as the script wrote it. One call, one thread.
+ * <p>The map is built from the pipe message only when a script lists headers with
+ * {@code get_headers()}, reads every value of one, sets or removes one: reading the first value,
+ * adding values and reading {@code request.headers} before any change, what most scripts do,
+ * scan the message instead, so a call whose scripts do only that builds nothing. Names are
+ * compared case-insensitively (kept in lower case); mutations keep the name as the script wrote
+ * it. One call, one thread.
  */
 final class HeaderView {
     private final List<Header> source;

@@ -17,6 +17,9 @@ import org.luaj.vm2.lib.VarArgFunction;
  * be changed in this phase. Also the helpers both objects' methods share.
  */
 final class HttpHandle {
+    /** Joins the values of a header that the pipe message repeats, as {@code request.headers} shows them. */
+    private static final LuaString SEPARATOR = LuaString.valueOf(", ");
+
     final CallState state;
     final boolean response;
     final boolean mutable;
@@ -139,8 +142,6 @@ final class HttpHandle {
         t.setmetatable(caseInsensitive);
         return t;
     }
-
-    private static final LuaString SEPARATOR = LuaString.valueOf(", ");
 
     /** The metatable of {@link #joinedHeaders}: a missing key is retried in lower case. */
     static LuaTable caseInsensitiveMetatable() {
