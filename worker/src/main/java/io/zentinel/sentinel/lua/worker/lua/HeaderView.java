@@ -9,6 +9,7 @@ import java.util.function.BiConsumer;
 
 import io.zentinel.sentinel.lua.protocol.v1.Header;
 import io.zentinel.sentinel.lua.protocol.v1.HeaderMutation;
+import org.luaj.vm2.LuaTable;
 
 /**
  * The headers of a request or a response during one call, as the scripts of the chain see them:
@@ -28,6 +29,8 @@ final class HeaderView {
     private Map<String, List<String>> headers;
     /** Values added while {@link #headers} was not built: name, value, name, value, ... */
     private List<String> added;
+    /** The table {@code request.headers} gives while no header changes; filled before a change. */
+    private HeaderTable table;
 
     HeaderView(List<Header> source, List<HeaderMutation> mutations) {
         this.source = source;
@@ -106,12 +109,56 @@ final class HeaderView {
         map().forEach((name, values) -> each.accept(name, values.size() == 1 ? values.getFirst() : String.join(", ", values)));
     }
 
+    /**
+     * The values of the header whose lower-case name is {@code key}, joined with {@code ", "} as
+     * {@link #forEachJoined} gives them, or {@code null}: a name with upper-case letters is never
+     * a key. Reads the pipe message as it is while no script has changed or listed the headers.
+     */
+    String joined(String key) {
+        if (!key.equals(lower(key))) {
+            return null;
+        }
+        if (headers != null || added != null) {
+            List<String> values = map().get(key);
+            return values == null || values.isEmpty() ? null
+                    : values.size() == 1 ? values.getFirst() : String.join(", ", values);
+        }
+        String joined = null;
+        for (Header h : source) {
+            if (h.getValuesCount() > 0 && h.getName().equalsIgnoreCase(key) && lower(h.getName()).equals(key)) {
+                String values = h.getValuesCount() == 1 ? h.getValues(0) : String.join(", ", h.getValuesList());
+                joined = joined == null ? values : joined + ", " + values;
+            }
+        }
+        return joined;
+    }
+
+    /**
+     * The table of these headers for {@code request.headers}: the same one until a header
+     * changes or a script stores into it, so that reading a header in a loop builds nothing.
+     */
+    HeaderTable table(LuaTable caseInsensitive) {
+        if (table == null || table.storedInto()) {
+            table = new HeaderTable(this, caseInsensitive);
+        }
+        return table;
+    }
+
+    /** Fills the table handed out, so that it keeps showing the headers as they were. */
+    private void beforeChange() {
+        if (table != null) {
+            table.fill();
+            table = null;
+        }
+    }
+
     /** Every header: lower-case name to its values, in the order they arrived (added ones last). */
     Map<String, List<String>> all() {
         return map();
     }
 
     void add(String name, String value) {
+        beforeChange();
         if (headers == null) {
             if (added == null) {
                 added = new ArrayList<>(4);
@@ -125,6 +172,7 @@ final class HeaderView {
     }
 
     void set(String name, String value) {
+        beforeChange();
         List<String> values = new ArrayList<>(2);
         values.add(value);
         map().put(lower(name), values);
@@ -132,6 +180,7 @@ final class HeaderView {
     }
 
     void remove(String name) {
+        beforeChange();
         map().remove(lower(name));
         mutations.add(HeaderMutation.newBuilder().setOp(HeaderMutation.Op.REMOVE).setName(name).build());
     }

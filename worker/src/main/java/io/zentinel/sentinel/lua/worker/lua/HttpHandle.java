@@ -17,9 +17,6 @@ import org.luaj.vm2.lib.VarArgFunction;
  * be changed in this phase. Also the helpers both objects' methods share.
  */
 final class HttpHandle {
-    /** Joins the values of a header that the pipe message repeats, as {@code request.headers} shows them. */
-    private static final LuaString SEPARATOR = LuaString.valueOf(", ");
-
     final CallState state;
     final boolean response;
     final boolean mutable;
@@ -131,19 +128,7 @@ final class HttpHandle {
         }));
     }
 
-    /** {@code request.headers} of the Rust agent: name to values joined with ", ", looked up case-insensitively. */
-    static LuaTable joinedHeaders(HeaderView headers, LuaTable caseInsensitive) {
-        LuaTable t = new LuaTable(0, headers.sizeHint());
-        headers.forEachJoined((name, value) -> {
-            LuaString key = text(name);
-            LuaValue earlier = t.rawget(key);
-            t.rawset(key, earlier.isnil() ? text(value) : earlier.concat(SEPARATOR).concat(text(value)));
-        });
-        t.setmetatable(caseInsensitive);
-        return t;
-    }
-
-    /** The metatable of {@link #joinedHeaders}: a missing key is retried in lower case. */
+    /** The metatable of {@link HeaderTable}: a missing key is retried in lower case. */
     static LuaTable caseInsensitiveMetatable() {
         LuaTable meta = new LuaTable();
         meta.rawset("__index", new TwoArgFunction() {

@@ -86,7 +86,7 @@ final class LuaRequest {
             case "query" -> HttpHandle.text(query(r.getUri()));
             case "client_ip" -> HttpHandle.text(r.getClientIp());
             case "correlation_id" -> HttpHandle.text(h.state.call.getCorrelationId());
-            case "headers" -> HttpHandle.joinedHeaders(h.headers(), headersMetatable);
+            case "headers" -> h.headers().table(headersMetatable);
             case "body" -> completeBody(h.state);
             default -> LuaValue.NIL;
         };

@@ -41,7 +41,7 @@ final class LuaResponse {
         return switch (key) {
             case "status" -> LuaValue.valueOf(h.state.call.getResponse().getStatus());
             case "correlation_id" -> LuaValue.valueOf(h.state.call.getCorrelationId());
-            case "headers" -> HttpHandle.joinedHeaders(h.headers(), headersMetatable);
+            case "headers" -> h.headers().table(headersMetatable);
             case "body" -> LuaRequest.completeBody(h.state);
             default -> LuaValue.NIL;
         };

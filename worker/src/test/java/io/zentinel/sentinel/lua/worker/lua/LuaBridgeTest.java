@@ -363,6 +363,35 @@ class LuaBridgeTest {
     }
 
     @Test
+    void theHeadersFieldLooksNamesUpWithoutListingAndListsAllOnDemand() {
+        TestVm vm = TestVm.loaded("l.lua", """
+                function on_request_headers(r)
+                    local h = r.headers
+                    sentinel.add_tag(tostring(h["x-a"]) .. "|" .. tostring(h["X-A"]) .. "|" .. tostring(h.absent)
+                            .. "|" .. tostring(h[1]) .. "|" .. tostring(rawequal(h, r.headers)))
+                    for i = 1, 20000 do local _ = r.headers["x-a"] end
+                    local names = {}
+                    for name, value in pairs(r.headers) do names[#names + 1] = name .. "=" .. value end
+                    table.sort(names)
+                    sentinel.add_tag(table.concat(names, ","))
+                    h.mine = "x"
+                    sentinel.add_tag(tostring(r.headers.mine) .. "|" .. tostring(h.mine)
+                            .. "|" .. tostring(rawequal(h, r.headers)))
+                    local before = r.headers
+                    r:set_header("x-a", "changed")
+                    sentinel.add_tag(before["x-a"] .. "|" .. r.headers["x-a"] .. "|" .. tostring(rawequal(before, r.headers)))
+                end
+                """);
+        var call = TestVm.requestHeaders("GET", "/");
+        call.getRequestBuilder().clearHeaders()
+                .addHeaders(io.zentinel.sentinel.lua.protocol.v1.Header.newBuilder().setName("X-A").addValues("1"))
+                .addHeaders(io.zentinel.sentinel.lua.protocol.v1.Header.newBuilder().setName("x-b").addValues("2"));
+        Verdict v = verdict(vm.call(call));
+        assertEquals(List.of("lua:l", "1|1|nil|nil|true", "x-a=1,x-b=2", "nil|x|false", "1|changed|false"),
+                v.getTagsList());
+    }
+
+    @Test
     void headerNamesAndValuesAreValidated() {
         TestVm vm = TestVm.loaded("h.lua", """
                 function on_request_headers(r)
