@@ -2,6 +2,7 @@ package io.zentinel.sentinel.lua.worker;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.concurrent.CompletableFuture;
@@ -9,7 +10,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.function.Executable;
 
 /** The worker's turn-taking on the pipe, with real threads. */
 class ReaderRoleTest {
@@ -29,15 +29,8 @@ class ReaderRoleTest {
     }
 
     private static void assertStillWaiting(CompletableFuture<Boolean> taken) {
-        Executable wait = () -> taken.get(200, TimeUnit.MILLISECONDS);
-        try {
-            wait.execute();
-        } catch (TimeoutException expected) {
-            return;
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
-        throw new AssertionError("take() returned while the holder was reading");
+        assertThrows(TimeoutException.class, () -> taken.get(200, TimeUnit.MILLISECONDS),
+                "take() returned while the holder was reading");
     }
 
     @Test
