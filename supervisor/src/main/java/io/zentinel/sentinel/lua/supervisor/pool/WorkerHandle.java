@@ -339,9 +339,7 @@ public final class WorkerHandle implements WorkerChannel {
             failPending(callId, gone());
             return future;
         }
-        if (!sweeping.get() && sweeping.compareAndSet(false, true)) {
-            scheduleSweep();
-        }
+        startSweep();
         try {
             stdin.write(withCallId(call, callId));
         } catch (IOException e) {
@@ -389,7 +387,14 @@ public final class WorkerHandle implements WorkerChannel {
             return;
         }
         sweeping.set(false);
-        if (!pending.isEmpty() && !exited && sweeping.compareAndSet(false, true)) {
+        if (!pending.isEmpty() && !exited) {
+            startSweep();
+        }
+    }
+
+    /** Schedules a sweep unless one is scheduled already. */
+    private void startSweep() {
+        if (!sweeping.get() && sweeping.compareAndSet(false, true)) {
             scheduleSweep();
         }
     }

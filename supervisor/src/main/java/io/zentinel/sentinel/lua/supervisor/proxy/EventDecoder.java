@@ -358,21 +358,15 @@ final class EventDecoder {
         if (p.currentToken() != JsonToken.START_ARRAY) {
             throw typeError(p, name, "an array of strings");
         }
-        List<String> values = new ArrayList<>();
-        while (p.nextToken() != JsonToken.END_ARRAY) {
-            String v = string(p, name + "[]");
-            if (v != null) {
-                values.add(v);
-            }
-        }
-        return values;
+        return arrayStrings(p, name, null);
     }
 
     /**
-     * The array of one header's values, as {@link #stringArray} reads it but without spelling out
-     * the member's path unless it is wrong: this runs for every header of every event.
+     * The strings of the array the parser is at ({@code null} elements dropped), as an immutable
+     * list. The path of a wrong element ({@code name[]}, or {@code name.member[]} for a header)
+     * is spelled out only then: this runs for every header of every event.
      */
-    private static List<String> headerValues(JsonParser p, String name, String header) throws IOException {
+    private static List<String> arrayStrings(JsonParser p, String name, String member) throws IOException {
         String first = null;
         List<String> all = null;
         while (p.nextToken() != JsonToken.END_ARRAY) {
@@ -382,7 +376,7 @@ final class EventDecoder {
                 }
                 case VALUE_STRING -> {
                 }
-                default -> throw typeError(p, name + "." + header + "[]", "a string");
+                default -> throw typeError(p, (member == null ? name : name + "." + member) + "[]", "a string");
             }
             String value = p.getText();
             if (first == null) {
@@ -414,7 +408,7 @@ final class EventDecoder {
             switch (p.currentToken()) {
                 case VALUE_STRING -> values = List.of(p.getText());
                 case VALUE_NULL -> values = List.of();
-                case START_ARRAY -> values = headerValues(p, name, header);
+                case START_ARRAY -> values = arrayStrings(p, name, header);
                 default -> throw typeError(p, name + "." + header, "an array of strings");
             }
             headers.merge(header, values, (a, b) -> {

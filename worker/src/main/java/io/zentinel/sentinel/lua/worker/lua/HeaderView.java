@@ -101,12 +101,12 @@ final class HeaderView {
             for (Header h : source) {
                 int count = h.getValuesCount();
                 if (count > 0) {
-                    each.accept(lower(h.getName()), count == 1 ? h.getValues(0) : String.join(", ", h.getValuesList()));
+                    each.accept(lower(h.getName()), joined(h.getValuesList()));
                 }
             }
             return;
         }
-        map().forEach((name, values) -> each.accept(name, values.size() == 1 ? values.getFirst() : String.join(", ", values)));
+        map().forEach((name, values) -> each.accept(name, joined(values)));
     }
 
     /**
@@ -120,17 +120,21 @@ final class HeaderView {
         }
         if (headers != null || added != null) {
             List<String> values = map().get(key);
-            return values == null || values.isEmpty() ? null
-                    : values.size() == 1 ? values.getFirst() : String.join(", ", values);
+            return values == null || values.isEmpty() ? null : joined(values);
         }
-        String joined = null;
+        String found = null;
         for (Header h : source) {
             if (h.getValuesCount() > 0 && h.getName().equalsIgnoreCase(key) && lower(h.getName()).equals(key)) {
-                String values = h.getValuesCount() == 1 ? h.getValues(0) : String.join(", ", h.getValuesList());
-                joined = joined == null ? values : joined + ", " + values;
+                String values = joined(h.getValuesList());
+                found = found == null ? values : found + ", " + values;
             }
         }
-        return joined;
+        return found;
+    }
+
+    /** Values as {@code request.headers} shows them: joined with {@code ", "}. */
+    private static String joined(List<String> values) {
+        return values.size() == 1 ? values.getFirst() : String.join(", ", values);
     }
 
     /**
