@@ -156,7 +156,9 @@ public final class CgroupDetector {
             for (Map.Entry<Path, Set<String>> e : byDir.entrySet()) {
                 Path base = e.getKey().resolve(name);
                 fs.createDirectory(base);
-                hierarchies.add(new Hierarchy(base, Set.copyOf(e.getValue())));
+                Hierarchy h = new Hierarchy(base, Set.copyOf(e.getValue()));
+                hierarchies.add(h);
+                V1WorkerCgroups.weighBase(fs, h, limits);
             }
         } catch (IOException e) {
             for (Hierarchy h : hierarchies) {

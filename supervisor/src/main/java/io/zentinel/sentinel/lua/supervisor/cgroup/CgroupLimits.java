@@ -9,8 +9,13 @@ import io.zentinel.sentinel.lua.supervisor.config.WorkerConfig;
  * @param memoryBytes      hard memory limit, from {@code workers.memory-bytes}
  * @param memoryHighBytes  v2 only: reclaim pressure starts here, {@value #MEMORY_HIGH_PERCENT}% of the limit
  * @param pidsMax          threads and processes, from {@code workers.pids-max}
+ * @param cpuShares        v1 only: {@code cpu.shares} of one worker, {@value #SHARES_PER_THREAD} per Lua VM
+ *                         ({@code workers.vms-per-worker})
+ * @param baseCpuShares    v1 only: {@code cpu.shares} of the base cgroup that holds all workers,
+ *                         {@code cpuShares} times {@code workers.count}
  */
-public record CgroupLimits(long cpuQuotaMicros, long memoryBytes, long memoryHighBytes, long pidsMax) {
+public record CgroupLimits(long cpuQuotaMicros, long memoryBytes, long memoryHighBytes, long pidsMax,
+                           long cpuShares, long baseCpuShares) {
 
     /** The CFS period: 100 ms, the kernel's default. */
     public static final long PERIOD_MICROS = 100_000;
@@ -18,9 +23,29 @@ public record CgroupLimits(long cpuQuotaMicros, long memoryBytes, long memoryHig
     /** {@code memory.high} in percent of {@code memory.max}. */
     public static final int MEMORY_HIGH_PERCENT = 90;
 
+    /** The weight of one thread of its own: the kernel's default {@code cpu.shares}. */
+    public static final long SHARES_PER_THREAD = 1024;
+    /** The kernel's bounds of {@code cpu.shares}. */
+    static final long MIN_SHARES = 2;
+    static final long MAX_SHARES = 262_144;
+
     public static CgroupLimits of(WorkerConfig workers) {
         long quota = workers.cpuPercent() * PERIOD_MICROS / 100;
         long memory = workers.memoryBytes();
-        return new CgroupLimits(quota, memory, memory / 100 * MEMORY_HIGH_PERCENT, workers.pidsMax());
+        long shares = shares((long) workers.vmsPerWorker());
+        return new CgroupLimits(quota, memory, memory / 100 * MEMORY_HIGH_PERCENT, workers.pidsMax(), shares,
+                shares((long) workers.vmsPerWorker() * workers.count()));
+    }
+
+    /**
+     * The {@code cpu.shares} of {@code threads} threads. Under cgroup v1 the supervisor's threads
+     * stay in its own cgroup, where each weighs {@value #SHARES_PER_THREAD} against the workers'
+     * base cgroup; at the kernel's default weight the base cgroup, all workers together, would
+     * weigh as one thread, and a busy supervisor (or proxy beside it) would starve them until
+     * calls overran their deadline. Weighing each Lua VM as one thread shares the CPU as it would
+     * be shared without cgroups; {@code cpu.cfs_quota_us} still caps each worker.
+     */
+    static long shares(long threads) {
+        return Math.clamp(threads * SHARES_PER_THREAD, MIN_SHARES, MAX_SHARES);
     }
 }

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 class CgroupDetectorTest {
     private static final long PID = 4242;
-    private static final CgroupLimits LIMITS = new CgroupLimits(50_000, 128L << 20, (128L << 20) / 100 * 90, 64);
+    private static final CgroupLimits LIMITS = new CgroupLimits(50_000, 128L << 20, (128L << 20) / 100 * 90, 64, 4096, 8192);
 
     @TempDir
     Path root;
@@ -85,6 +85,9 @@ class CgroupDetectorTest {
         }
         assertTrue(cgroups.description().startsWith("cgroup v1 under " + cpu.resolve("sentinel-lua-agent-4242")
                 + " [cpu], "), cgroups.description());
+        assertEquals("8192", Files.readString(cpu.resolve("sentinel-lua-agent-4242/cpu.shares")),
+                "the base cgroup weighs as all the workers' Lua VMs");
+        assertFalse(Files.exists(memory.resolve("sentinel-lua-agent-4242/cpu.shares")));
         cgroups.close();
         assertFalse(Files.exists(cpu.resolve("sentinel-lua-agent-4242")));
         assertFalse(Files.exists(pids.resolve("sentinel-lua-agent-4242")));

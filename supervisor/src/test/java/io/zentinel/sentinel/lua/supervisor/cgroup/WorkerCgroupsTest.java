@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class WorkerCgroupsTest {
-    private static final CgroupLimits LIMITS = new CgroupLimits(50_000, 128L << 20, (128L << 20) / 100 * 90, 64);
+    private static final CgroupLimits LIMITS = new CgroupLimits(50_000, 128L << 20, (128L << 20) / 100 * 90, 64, 4096, 8192);
 
     @TempDir
     Path root;
@@ -46,7 +46,13 @@ class WorkerCgroupsTest {
         WorkerConfig workers = new WorkerConfig(2, 4, 64L << 20, 128L << 20, 250, 64, Duration.ofSeconds(10),
                 Duration.ofMillis(250), Duration.ofSeconds(2), 0, 0);
 
-        assertEquals(new CgroupLimits(250_000, 128L << 20, 120795930L, 64), CgroupLimits.of(workers));
+        assertEquals(new CgroupLimits(250_000, 128L << 20, 120795930L, 64, 4096, 8192), CgroupLimits.of(workers));
+    }
+
+    @Test
+    void eachLuaVmWeighsAsOneThreadWithinTheKernelsBoundsOfCpuShares() {
+        assertEquals(1024, CgroupLimits.shares(1));
+        assertEquals(262_144, CgroupLimits.shares(256 * 64), "cpu.shares is at most 262144");
     }
 
     @Test
@@ -62,6 +68,7 @@ class WorkerCgroupsTest {
         assertEquals(cpu, cgroup.path());
         assertEquals("100000", read(cpu.resolve("cpu.cfs_period_us")));
         assertEquals("50000", read(cpu.resolve("cpu.cfs_quota_us")));
+        assertEquals("4096", read(cpu.resolve("cpu.shares")));
         assertEquals(Long.toString(128L << 20), read(memory.resolve("memory.limit_in_bytes")));
         assertFalse(Files.exists(memory.resolve("memory.memsw.limit_in_bytes")), "only where swap is accounted");
         assertEquals("64", read(pids.resolve("pids.max")));
