@@ -29,7 +29,7 @@ agent="$dist/bin/sentinel-lua-agent"
 scenarios_dir="$here/scenarios"
 out_dir="$root/supervisor/target/bench"
 
-warmup=5; duration=10; engine_warmup=2; engine_seconds=5; mode=full
+warmup=10; duration=10; engine_warmup=2; engine_seconds=5; mode=full
 report=""; only=""; rebuild=no; install=yes
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -84,7 +84,7 @@ pick_java() {
 java=$(pick_java) || { say "no Java runtime 21 or newer found"; exit 69; }
 worker_cp="$root/worker/target/test-classes:$dist/lib/worker/*"
 # the flags every worker JVM gets (WorkerLauncher.FIXED_FLAGS) that change how code runs
-worker_flags="-Xss1m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:MaxMetaspaceSize=64m"
+worker_flags="-Xss1m -XX:+UseSerialGC -XX:ReservedCodeCacheSize=24m -XX:MaxMetaspaceSize=64m"
 
 # ---------------------------------------------------------------- Lua engines
 
@@ -245,7 +245,7 @@ for scenario in header-only body; do
     script_dir="$scenarios_dir/$scenario/scripts"
     script=$(ls "$script_dir"/*.lua | head -n 1)
     engine_java "-Xmx64m $worker_flags" plain luaj "$driver" "$script" "$headers" "$engine_warmup" "$engine_seconds"
-    engine_java "-Xmx64m" plain luaj-c2 "$driver" "$script" "$headers" "$engine_warmup" "$engine_seconds"
+    engine_java "-Xmx64m $worker_flags -XX:TieredStopAtLevel=1" plain luaj-c1 "$driver" "$script" "$headers" "$engine_warmup" "$engine_seconds"
     engine_java "-Xmx64m $worker_flags" sandbox luaj-sandbox "$script_dir" "$headers" "$engine_warmup" "$engine_seconds"
     for lua in lua5.4 luajit; do
         if command -v "$lua" >/dev/null 2>&1; then

@@ -42,8 +42,14 @@ public final class WorkerLauncher {
      * <li>{@code -Xlog:disable -Xlog:all=warning:stderr}: the JVM's own warnings go to stdout by
      *     default, which carries the protocol; both are needed, in this order.</li>
      * <li>{@code -XX:+ExitOnOutOfMemoryError}: an OOM poisons a LuaJ VM; exit 3 and be replaced.</li>
-     * <li>{@code -XX:ActiveProcessorCount=1}, serial GC, C1 only, small stacks and metaspace: a
-     *     small, quickly started JVM whose ergonomics do not depend on the host.</li>
+     * <li>{@code -XX:ActiveProcessorCount=1}, serial GC, small stacks and metaspace: a small JVM
+     *     whose ergonomics do not depend on the host.</li>
+     * <li>Tiered compilation (C1, then C2 for the hot code) in a 24 MB code cache: C2 code runs a
+     *     call in about two thirds of the CPU time of C1 code alone (measured: 22,000 against
+     *     15,000 decisions/s for the header script at 16 in flight), which pays for its warm-up
+     *     within seconds of a worker's minutes of life. The library-heavy benchmark script fills
+     *     under 6 MB of the cache. The C2 compiler's memory is handed back by
+     *     {@link #nativeHeapTrimFlags}.</li>
      * <li>{@code -XX:-UsePerfData -XX:+DisableAttachMechanism -XX:-CreateCoredumpOnCrash}: no
      *     hsperfdata file, no attach listener, no core files from the sandbox.</li>
      * <li>slf4j-simple properties: log to stderr, level in brackets and no time or thread, so
@@ -54,7 +60,7 @@ public final class WorkerLauncher {
             "-Xss1m",
             "-XX:MaxMetaspaceSize=64m",
             "-XX:+UseSerialGC",
-            "-XX:TieredStopAtLevel=1",
+            "-XX:ReservedCodeCacheSize=24m",
             "-XX:+ExitOnOutOfMemoryError",
             "-XX:ActiveProcessorCount=1",
             "-Xlog:disable",
@@ -139,6 +145,7 @@ public final class WorkerLauncher {
         command.add(runtime.javaCommand());
         command.add("-Xmx" + heapBytes);
         command.addAll(FIXED_FLAGS);
+        command.addAll(nativeHeapTrimFlags(Runtime.version()));
         if (logLevel != null && !logLevel.isBlank()) {
             command.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=" + logLevel.toLowerCase(Locale.ROOT));
         }
@@ -147,6 +154,18 @@ public final class WorkerLauncher {
         command.add(runtime.classpath());
         command.add(MAIN_CLASS);
         return List.copyOf(command);
+    }
+
+    /**
+     * The flags that make a JVM of {@code version} hand freed C heap back to the system every
+     * second ({@code TrimNativeHeapInterval}, JDK 21.0.1 and later), or none where it lacks them.
+     * Workers run on the supervisor's own runtime ({@link WorkerRuntime#currentJava()}), so its
+     * version is theirs. Measured: an idle worker drops from 63-64 MiB resident two seconds
+     * after its start (the C2 compilations of its warm-up) to 56 MiB four seconds later.
+     */
+    static List<String> nativeHeapTrimFlags(Runtime.Version version) {
+        boolean trims = version.feature() > 21 || (version.feature() == 21 && version.update() >= 1);
+        return trims ? List.of("-XX:+UnlockExperimentalVMOptions", "-XX:TrimNativeHeapInterval=1000") : List.of();
     }
 
     /** A builder for {@code command}: pipes on all three streams, environment reduced. */

@@ -32,13 +32,13 @@ class WorkerLauncherTest {
 
         List<String> command = new WorkerLauncher(runtime, config.build()).command();
 
-        assertEquals(List.of(
+        List<String> expected = new ArrayList<>(List.of(
                 "/opt/jdk/bin/java",
                 "-Xmx50331648",
                 "-Xss1m",
                 "-XX:MaxMetaspaceSize=64m",
                 "-XX:+UseSerialGC",
-                "-XX:TieredStopAtLevel=1",
+                "-XX:ReservedCodeCacheSize=24m",
                 "-XX:+ExitOnOutOfMemoryError",
                 "-XX:ActiveProcessorCount=1",
                 "-Xlog:disable",
@@ -51,12 +51,24 @@ class WorkerLauncherTest {
                 "-Dorg.slf4j.simpleLogger.logFile=System.err",
                 "-Dorg.slf4j.simpleLogger.levelInBrackets=true",
                 "-Dorg.slf4j.simpleLogger.showDateTime=false",
-                "-Dorg.slf4j.simpleLogger.showThreadName=false",
+                "-Dorg.slf4j.simpleLogger.showThreadName=false"));
+        expected.addAll(WorkerLauncher.nativeHeapTrimFlags(Runtime.version()));
+        expected.addAll(List.of(
                 "-Dorg.slf4j.simpleLogger.defaultLogLevel=debug",
                 "-XX:AOTCache=/var/cache/agent/worker.aot",
                 "-cp",
                 "/usr/lib/agent/worker/a.jar:/usr/lib/agent/worker/b.jar",
-                "io.zentinel.sentinel.lua.worker.WorkerMain"), command);
+                "io.zentinel.sentinel.lua.worker.WorkerMain"));
+        assertEquals(expected, command);
+    }
+
+    @Test
+    void workersTrimTheirCHeapOnRuntimesFrom21Point0Point1On() {
+        List<String> trim = List.of("-XX:+UnlockExperimentalVMOptions", "-XX:TrimNativeHeapInterval=1000");
+
+        assertEquals(List.of(), WorkerLauncher.nativeHeapTrimFlags(Runtime.Version.parse("21+35")));
+        assertEquals(trim, WorkerLauncher.nativeHeapTrimFlags(Runtime.Version.parse("21.0.1+12")));
+        assertEquals(trim, WorkerLauncher.nativeHeapTrimFlags(Runtime.Version.parse("25.0.3+9")));
     }
 
     @Test

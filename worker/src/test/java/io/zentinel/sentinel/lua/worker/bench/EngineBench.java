@@ -67,7 +67,7 @@ public final class EngineBench {
     static String version() {
         boolean c1Only = ManagementFactory.getRuntimeMXBean().getInputArguments().contains("-XX:TieredStopAtLevel=1");
         return "LuaJ 3.0.1 (Lua 5.2) on Java " + Runtime.version().feature() + (c1Only
-                ? ", C1 only as in the workers" : ", C1 and C2");
+                ? ", C1 only" : ", C1 and C2 as in the workers");
     }
 
     private static void plain(String name, Path driver, Path script, Path headers, String warmup, String seconds) {
