@@ -7,10 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.zentinel.sentinel.lua.supervisor.cgroup.WorkerCgroup;
 import io.zentinel.sentinel.lua.supervisor.cgroup.WorkerCgroups;
+import io.zentinel.sentinel.lua.supervisor.config.VmPoolConfig;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -27,6 +29,7 @@ class WorkerLauncherTest {
         TestConfig config = new TestConfig();
         config.heapBytes = 48L * 1024 * 1024;
         config.logLevel = "debug";
+        config.maxExecutions = 100_000_000;
         WorkerRuntime runtime = new WorkerRuntime("/opt/jdk/bin/java", "/usr/lib/agent/worker/a.jar:/usr/lib/agent/worker/b.jar",
                 List.of("-XX:AOTCache=/var/cache/agent/worker.aot"));
 
@@ -60,6 +63,23 @@ class WorkerLauncherTest {
                 "/usr/lib/agent/worker/a.jar:/usr/lib/agent/worker/b.jar",
                 "io.zentinel.sentinel.lua.worker.WorkerMain"));
         assertEquals(expected, command);
+    }
+
+    @Test
+    void workersRetiredSoonCompileWithC1Alone() {
+        List<String> c1 = List.of("-XX:TieredStopAtLevel=1");
+        Duration hour = Duration.ofHours(1);
+
+        assertEquals(c1, WorkerLauncher.compilerFlags(new VmPoolConfig(8, hour, 1000)));
+        assertEquals(c1, WorkerLauncher.compilerFlags(new VmPoolConfig(8, hour, 99_999)));
+        assertEquals(List.of(), WorkerLauncher.compilerFlags(new VmPoolConfig(8, hour, 100_000)));
+        assertEquals(c1, WorkerLauncher.compilerFlags(new VmPoolConfig(8, Duration.ofSeconds(59), 100_000_000)));
+        assertEquals(List.of(), WorkerLauncher.compilerFlags(new VmPoolConfig(8, Duration.ofMinutes(1), 100_000)));
+
+        TestConfig config = new TestConfig();
+        config.maxExecutions = 1000;
+        assertTrue(new WorkerLauncher(WorkerRuntime.fromSystemProperties(), config.build()).command()
+                .contains("-XX:TieredStopAtLevel=1"));
     }
 
     @Test
