@@ -134,6 +134,7 @@ public final class Supervisor implements AutoCloseable {
         if (!launcher.limits().commandPrefix().isEmpty()) {
             LOG.info("supervisor - workers start with {}", launcher.limits().describe());
         }
+        LOG.info("supervisor - workers compile with {}", launcher.describeCompilers());
         WorkerPool pool = new WorkerPool(config, launcher.handles(), tuning);
         EventDispatcher dispatcher = null;
         try {

@@ -78,8 +78,13 @@ class WorkerLauncherTest {
 
         TestConfig config = new TestConfig();
         config.maxExecutions = 1000;
-        assertTrue(new WorkerLauncher(WorkerRuntime.fromSystemProperties(), config.build()).command()
-                .contains("-XX:TieredStopAtLevel=1"));
+        WorkerLauncher shortLived = new WorkerLauncher(WorkerRuntime.fromSystemProperties(), config.build());
+        assertTrue(shortLived.command().contains("-XX:TieredStopAtLevel=1"));
+        assertTrue(shortLived.describeCompilers().startsWith("C1 alone: they are retired after 1000 executions or PT1H"),
+                shortLived.describeCompilers());
+        config.maxExecutions = 100_000;
+        WorkerLauncher longLived = new WorkerLauncher(WorkerRuntime.fromSystemProperties(), config.build());
+        assertEquals("C1, then C2 for the hot code", longLived.describeCompilers());
     }
 
     @Test
