@@ -20,6 +20,8 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 class WorkerLauncherTest {
@@ -106,10 +108,12 @@ class WorkerLauncherTest {
         assertEquals(ProcessBuilder.Redirect.PIPE, builder.redirectError());
     }
 
-    @Test
-    void theRunningJvmAcceptsEveryFlagAndWritesNothingToStdoutButTheProgramsOutput() throws Exception {
+    @ParameterizedTest(name = "max-executions {0}")
+    @ValueSource(longs = {1000, 100_000_000})
+    void theRunningJvmAcceptsEveryFlagAndWritesNothingToStdoutButTheProgramsOutput(long maxExecutions) throws Exception {
         TestConfig config = new TestConfig();
         config.heapBytes = 32L * 1024 * 1024;
+        config.maxExecutions = maxExecutions; // C1 alone, and C1 then C2
         List<String> command = new ArrayList<>(new WorkerLauncher(WorkerRuntime.fromSystemProperties(), config.build())
                 .command());
         command.set(command.size() - 1, JvmFlagsProbe.class.getName());
