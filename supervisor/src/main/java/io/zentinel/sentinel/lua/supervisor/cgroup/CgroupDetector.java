@@ -229,6 +229,11 @@ public final class CgroupDetector {
         fs.createDirectory(base);
         try {
             fs.write(base.resolve("cgroup.subtree_control"), V2WorkerCgroups.CONTROLLERS);
+            if (delegated.equals(mountDir)) {
+                // the supervisor stays in the root cgroup, each of its threads weighing as much as
+                // the base cgroup would at the default weight: weigh it as the workers' VMs (as v1)
+                fs.write(base.resolve("cpu.weight"), Long.toString(limits.baseCpuWeight()));
+            }
         } catch (IOException e) {
             fs.removeDirectory(base);
             return new NoWorkerCgroups(e.getMessage());

@@ -11,8 +11,9 @@ import io.zentinel.sentinel.lua.supervisor.config.WorkerConfig;
  * @param pidsMax          threads and processes, from {@code workers.pids-max}
  * @param cpuShares        v1 only: {@code cpu.shares} of one worker, {@value #SHARES_PER_THREAD} per Lua VM
  *                         ({@code workers.vms-per-worker})
- * @param baseCpuShares    v1 only: {@code cpu.shares} of the base cgroup that holds all workers,
- *                         {@code cpuShares} times {@code workers.count}
+ * @param baseCpuShares    v1: {@code cpu.shares} of the base cgroup that holds all workers,
+ *                         {@code cpuShares} times {@code workers.count}; v2 in the root cgroup:
+ *                         the same as {@link #baseCpuWeight()}
  */
 public record CgroupLimits(long cpuQuotaMicros, long memoryBytes, long memoryHighBytes, long pidsMax,
                            long cpuShares, long baseCpuShares) {
@@ -47,5 +48,13 @@ public record CgroupLimits(long cpuQuotaMicros, long memoryBytes, long memoryHig
      */
     static long shares(long threads) {
         return Math.clamp(threads * SHARES_PER_THREAD, MIN_SHARES, MAX_SHARES);
+    }
+
+    /**
+     * {@code cpu.weight} of the v2 base cgroup when the supervisor stays beside it, in the root
+     * cgroup: {@link #baseCpuShares} in v2's scale, where 100 weighs as one thread (1..10000).
+     */
+    public long baseCpuWeight() {
+        return Math.clamp(baseCpuShares * 100 / SHARES_PER_THREAD, 1, 10_000);
     }
 }

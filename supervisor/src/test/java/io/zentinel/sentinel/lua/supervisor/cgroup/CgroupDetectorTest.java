@@ -173,10 +173,26 @@ class CgroupDetectorTest {
         assertEquals("+cpu +memory +pids", Files.readString(service.resolve("cgroup.subtree_control")));
         Path base = service.resolve("sentinel-lua-agent-4242");
         assertEquals("+cpu +memory +pids", Files.readString(base.resolve("cgroup.subtree_control")));
+        assertFalse(Files.exists(base.resolve("cpu.weight")), "beside the supervisor's own cgroup, of equal weight");
         assertEquals("cgroup v2 under " + base + " [cpu, memory, pids]; per worker: cpu 50000/100000 us, memory "
                 + (128L << 20) + " bytes, pids 64", cgroups.description());
         cgroups.close();
         assertFalse(Files.exists(base));
+    }
+
+    @Test
+    void inTheV2RootCgroupTheSupervisorStaysAndTheBaseWeighsAsTheWorkersVms() throws IOException {
+        Path mount = cgroup(root.resolve("sys/fs/cgroup"), "cgroup.controllers", "cpuset cpu io memory pids\n",
+                "cgroup.subtree_control", "\n", "cgroup.procs", PID + "\n");
+
+        WorkerCgroups cgroups = new CgroupDetector(fs, root, "0::/\n", fixture("v2-systemd.mountinfo"), PID,
+                pid -> true).detect(LIMITS);
+
+        assertEquals(WorkerCgroups.Mode.V2, cgroups.mode());
+        assertFalse(Files.exists(mount.resolve("supervisor")), "the root cgroup may hold processes");
+        Path base = mount.resolve("sentinel-lua-agent-4242");
+        assertEquals("800", Files.readString(base.resolve("cpu.weight")), "8192 shares in v2's scale");
+        cgroups.close();
     }
 
     @Test

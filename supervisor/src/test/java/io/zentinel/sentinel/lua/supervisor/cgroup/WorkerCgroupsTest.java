@@ -53,6 +53,9 @@ class WorkerCgroupsTest {
     void eachLuaVmWeighsAsOneThreadWithinTheKernelsBoundsOfCpuShares() {
         assertEquals(1024, CgroupLimits.shares(1));
         assertEquals(262_144, CgroupLimits.shares(256 * 64), "cpu.shares is at most 262144");
+        assertEquals(800, LIMITS.baseCpuWeight(), "cpu.weight 100 weighs as one thread");
+        assertEquals(10_000, new CgroupLimits(1, 1, 1, 1, 1024, 262_144).baseCpuWeight(), "at most 10000");
+        assertEquals(1, new CgroupLimits(1, 1, 1, 1, 2, 2).baseCpuWeight(), "at least 1");
     }
 
     @Test
