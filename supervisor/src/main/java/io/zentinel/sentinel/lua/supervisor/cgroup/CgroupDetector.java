@@ -229,14 +229,14 @@ public final class CgroupDetector {
         fs.createDirectory(base);
         try {
             fs.write(base.resolve("cgroup.subtree_control"), V2WorkerCgroups.CONTROLLERS);
-            if (delegated.equals(mountDir)) {
-                // the supervisor stays in the root cgroup, each of its threads weighing as much as
-                // the base cgroup would at the default weight: weigh it as the workers' VMs (as v1)
-                fs.write(base.resolve("cpu.weight"), Long.toString(limits.baseCpuWeight()));
-            }
         } catch (IOException e) {
             fs.removeDirectory(base);
             return new NoWorkerCgroups(e.getMessage());
+        }
+        if (delegated.equals(mountDir)) {
+            // the supervisor stays in the root cgroup, each of its threads weighing as much as the
+            // base cgroup would at the default weight: weigh it as the workers' VMs, as under v1
+            HierarchyCgroups.writeWeight(fs, base.resolve("cpu.weight"), limits.baseCpuWeight());
         }
         return new V2WorkerCgroups(fs, limits, new Hierarchy(base, CONTROLLERS));
     }

@@ -9,14 +9,13 @@ import io.zentinel.sentinel.lua.supervisor.config.WorkerConfig;
  * @param memoryBytes      hard memory limit, from {@code workers.memory-bytes}
  * @param memoryHighBytes  v2 only: reclaim pressure starts here, {@value #MEMORY_HIGH_PERCENT}% of the limit
  * @param pidsMax          threads and processes, from {@code workers.pids-max}
- * @param cpuShares        v1 only: {@code cpu.shares} of one worker, {@value #SHARES_PER_THREAD} per Lua VM
- *                         ({@code workers.vms-per-worker})
  * @param baseCpuShares    v1: {@code cpu.shares} of the base cgroup that holds all workers,
- *                         {@code cpuShares} times {@code workers.count}; v2 in the root cgroup:
- *                         the same as {@link #baseCpuWeight()}
+ *                         {@value #SHARES_PER_THREAD} per Lua VM of all workers; v2 in the root
+ *                         cgroup: the same as {@link #baseCpuWeight()}. The workers in it keep the
+ *                         default weight: they are equal, so it splits the base's CPU evenly.
  */
 public record CgroupLimits(long cpuQuotaMicros, long memoryBytes, long memoryHighBytes, long pidsMax,
-                           long cpuShares, long baseCpuShares) {
+                           long baseCpuShares) {
 
     /** The CFS period: 100 ms, the kernel's default. */
     public static final long PERIOD_MICROS = 100_000;
@@ -33,8 +32,7 @@ public record CgroupLimits(long cpuQuotaMicros, long memoryBytes, long memoryHig
     public static CgroupLimits of(WorkerConfig workers) {
         long quota = workers.cpuPercent() * PERIOD_MICROS / 100;
         long memory = workers.memoryBytes();
-        long shares = shares((long) workers.vmsPerWorker());
-        return new CgroupLimits(quota, memory, memory / 100 * MEMORY_HIGH_PERCENT, workers.pidsMax(), shares,
+        return new CgroupLimits(quota, memory, memory / 100 * MEMORY_HIGH_PERCENT, workers.pidsMax(),
                 shares((long) workers.vmsPerWorker() * workers.count()));
     }
 

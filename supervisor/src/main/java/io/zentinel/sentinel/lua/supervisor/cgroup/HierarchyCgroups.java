@@ -176,6 +176,19 @@ abstract sealed class HierarchyCgroups implements WorkerCgroups permits V1Worker
         return -1;
     }
 
+    /**
+     * Writes the CPU weight of a base cgroup. A weight that cannot be written leaves the kernel's
+     * default, under which busy workers may starve, but the limits stand: it is logged, not fatal.
+     */
+    static void writeWeight(CgroupFs fs, Path file, long weight) {
+        try {
+            fs.write(file, Long.toString(weight));
+        } catch (IOException e) {
+            LOG.warn("cgroups - {}; the workers keep the default CPU weight and may get little CPU on a busy"
+                    + " host", e.getMessage());
+        }
+    }
+
     /** Writes {@code value} to {@code dir/name} only where the kernel offers that file (e.g. swap accounting). */
     void writeIfPresent(Path dir, String name, String value) throws IOException {
         Path file = dir.resolve(name);

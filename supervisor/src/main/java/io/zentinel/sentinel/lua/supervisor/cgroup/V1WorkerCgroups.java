@@ -7,9 +7,9 @@ import java.util.List;
 /**
  * cgroup v1: a worker cgroup in each of the cpu, memory and pids hierarchies.
  * <ul>
- * <li>cpu: {@code cpu.cfs_period_us} 100000 and {@code cpu.cfs_quota_us} from workers.cpu-percent,
- *     {@code cpu.shares} of one thread per Lua VM (and of all workers' VMs on the base cgroup,
- *     see {@link CgroupLimits#shares});</li>
+ * <li>cpu: {@code cpu.cfs_period_us} 100000 and {@code cpu.cfs_quota_us} from workers.cpu-percent;
+ *     the base cgroup's {@code cpu.shares} weighs as all workers' Lua VMs (see
+ *     {@link CgroupLimits#shares});</li>
  * <li>memory: {@code memory.limit_in_bytes} from workers.memory-bytes, the same in
  *     {@code memory.memsw.limit_in_bytes} where swap is accounted, {@code memory.swappiness} 0;</li>
  * <li>pids: {@code pids.max} from workers.pids-max.</li>
@@ -31,7 +31,6 @@ final class V1WorkerCgroups extends HierarchyCgroups {
         if (h.has("cpu")) {
             fs.write(dir.resolve("cpu.cfs_period_us"), Long.toString(CgroupLimits.PERIOD_MICROS));
             fs.write(dir.resolve("cpu.cfs_quota_us"), Long.toString(limits.cpuQuotaMicros()));
-            fs.write(dir.resolve("cpu.shares"), Long.toString(limits.cpuShares()));
         }
         if (h.has("memory")) {
             writeIfPresent(dir, "memory.swappiness", "0");
@@ -45,9 +44,9 @@ final class V1WorkerCgroups extends HierarchyCgroups {
     }
 
     /** Weighs the base cgroup {@code h.base()}, just created, as all the workers' Lua VMs. */
-    static void weighBase(CgroupFs fs, Hierarchy h, CgroupLimits limits) throws IOException {
+    static void weighBase(CgroupFs fs, Hierarchy h, CgroupLimits limits) {
         if (h.has("cpu")) {
-            fs.write(h.base().resolve("cpu.shares"), Long.toString(limits.baseCpuShares()));
+            writeWeight(fs, h.base().resolve("cpu.shares"), limits.baseCpuShares());
         }
     }
 

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 class CgroupDetectorTest {
     private static final long PID = 4242;
-    private static final CgroupLimits LIMITS = new CgroupLimits(50_000, 128L << 20, (128L << 20) / 100 * 90, 64, 4096, 8192);
+    private static final CgroupLimits LIMITS = new CgroupLimits(50_000, 128L << 20, (128L << 20) / 100 * 90, 64, 8192);
 
     @TempDir
     Path root;
@@ -192,6 +192,29 @@ class CgroupDetectorTest {
         assertFalse(Files.exists(mount.resolve("supervisor")), "the root cgroup may hold processes");
         Path base = mount.resolve("sentinel-lua-agent-4242");
         assertEquals("800", Files.readString(base.resolve("cpu.weight")), "8192 shares in v2's scale");
+        cgroups.close();
+    }
+
+    @Test
+    void aBaseWeightThatCannotBeWrittenLeavesTheDefaultAndKeepsTheLimits() throws IOException {
+        Path cpu = v1("cpu");
+        v1("memory");
+        v1("pids");
+        CgroupFs refusing = new TreeFs() {
+            @Override
+            void write(Path file, String value) throws IOException {
+                if (file.getFileName().toString().equals("cpu.shares")) {
+                    throw new IOException("cannot write '" + value + "' to " + file + ": Permission denied");
+                }
+                super.write(file, value);
+            }
+        };
+
+        WorkerCgroups cgroups = new CgroupDetector(refusing, root, fixture("v1-hybrid.cgroup"),
+                fixture("v1-hybrid.mountinfo"), PID, pid -> true).detect(LIMITS);
+
+        assertEquals(WorkerCgroups.Mode.V1, cgroups.mode());
+        assertFalse(Files.exists(cpu.resolve("sentinel-lua-agent-4242/cpu.shares")));
         cgroups.close();
     }
 

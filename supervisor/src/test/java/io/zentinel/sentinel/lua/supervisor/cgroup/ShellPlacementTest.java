@@ -18,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Runs the placement prefix in a real {@code /bin/sh} against ordinary files standing in for {@code cgroup.procs}. */
 class ShellPlacementTest {
-    private static final CgroupLimits LIMITS = new CgroupLimits(50_000, 128L << 20, (128L << 20) / 100 * 90, 64, 4096, 8192);
+    private static final CgroupLimits LIMITS = new CgroupLimits(50_000, 128L << 20, (128L << 20) / 100 * 90, 64, 8192);
 
     @TempDir
     Path root;

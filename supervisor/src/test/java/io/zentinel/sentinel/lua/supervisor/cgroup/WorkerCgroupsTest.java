@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class WorkerCgroupsTest {
-    private static final CgroupLimits LIMITS = new CgroupLimits(50_000, 128L << 20, (128L << 20) / 100 * 90, 64, 4096, 8192);
+    private static final CgroupLimits LIMITS = new CgroupLimits(50_000, 128L << 20, (128L << 20) / 100 * 90, 64, 8192);
 
     @TempDir
     Path root;
@@ -46,7 +46,7 @@ class WorkerCgroupsTest {
         WorkerConfig workers = new WorkerConfig(2, 4, 64L << 20, 128L << 20, 250, 64, Duration.ofSeconds(10),
                 Duration.ofMillis(250), Duration.ofSeconds(2), 0, 0);
 
-        assertEquals(new CgroupLimits(250_000, 128L << 20, 120795930L, 64, 4096, 8192), CgroupLimits.of(workers));
+        assertEquals(new CgroupLimits(250_000, 128L << 20, 120795930L, 64, 8192), CgroupLimits.of(workers));
     }
 
     @Test
@@ -54,8 +54,8 @@ class WorkerCgroupsTest {
         assertEquals(1024, CgroupLimits.shares(1));
         assertEquals(262_144, CgroupLimits.shares(256 * 64), "cpu.shares is at most 262144");
         assertEquals(800, LIMITS.baseCpuWeight(), "cpu.weight 100 weighs as one thread");
-        assertEquals(10_000, new CgroupLimits(1, 1, 1, 1, 1024, 262_144).baseCpuWeight(), "at most 10000");
-        assertEquals(1, new CgroupLimits(1, 1, 1, 1, 2, 2).baseCpuWeight(), "at least 1");
+        assertEquals(10_000, new CgroupLimits(1, 1, 1, 1, 262_144).baseCpuWeight(), "at most 10000");
+        assertEquals(1, new CgroupLimits(1, 1, 1, 1, 2).baseCpuWeight(), "at least 1");
     }
 
     @Test
@@ -71,7 +71,7 @@ class WorkerCgroupsTest {
         assertEquals(cpu, cgroup.path());
         assertEquals("100000", read(cpu.resolve("cpu.cfs_period_us")));
         assertEquals("50000", read(cpu.resolve("cpu.cfs_quota_us")));
-        assertEquals("4096", read(cpu.resolve("cpu.shares")));
+        assertFalse(Files.exists(cpu.resolve("cpu.shares")), "workers keep the default weight among themselves");
         assertEquals(Long.toString(128L << 20), read(memory.resolve("memory.limit_in_bytes")));
         assertFalse(Files.exists(memory.resolve("memory.memsw.limit_in_bytes")), "only where swap is accounted");
         assertEquals("64", read(pids.resolve("pids.max")));
