@@ -4,6 +4,7 @@ import java.util.Arrays;
 
 import io.zentinel.sentinel.lua.worker.dialect.ChunkCompiler;
 import org.luaj.vm2.LuaError;
+import org.luaj.vm2.LuaInteger;
 import org.luaj.vm2.LuaString;
 import org.luaj.vm2.LuaTable;
 import org.luaj.vm2.LuaValue;
@@ -14,7 +15,8 @@ import org.luaj.vm2.lib.VarArgFunction;
 /**
  * The base-library functions the sandbox replaces or wraps, one VM each: {@code load},
  * {@code print}, {@code collectgarbage}, {@code xpcall}, the counted
- * {@code coroutine.create}/{@code wrap} and the checked {@code table.concat}/{@code insert}/{@code unpack}.
+ * {@code coroutine.create}/{@code wrap} and the checked {@code table.concat}/{@code insert}/{@code unpack};
+ * Lua 5.4's {@code table.move} and {@code coroutine.isyieldable}, which LuaJ lacks.
  */
 final class SandboxFunctions {
     /** Longest source {@code load} compiles; compiling runs in Java, where no hook can stop it. */
@@ -160,6 +162,14 @@ final class SandboxFunctions {
                 }
             });
         }
+        LuaValue running = original.rawget("running");
+        t.rawset("isyieldable", new Named("isyieldable") {
+            @Override
+            public Varargs invoke(Varargs args) {
+                // Lua 5.4: true inside a coroutine; LuaJ's running() says whether that is the main one
+                return LuaValue.valueOf(!running.invoke(LuaValue.NONE).arg(2).toboolean());
+            }
+        });
         return t;
     }
 
@@ -208,6 +218,12 @@ final class SandboxFunctions {
                 return insert.invoke(args);
             }
         });
+        t.rawset("move", new Named("move") {
+            @Override
+            public Varargs invoke(Varargs args) {
+                return move(args, budget);
+            }
+        });
         LuaValue unpack = original.rawget("unpack");
         t.rawset("unpack", new Named("unpack") {
             @Override
@@ -223,6 +239,37 @@ final class SandboxFunctions {
             }
         });
         return t;
+    }
+
+    /**
+     * Lua 5.4's {@code table.move(a1, f, e, t [, a2])}: {@code a2[t..t+e-f] = a1[f..e]} through
+     * metamethods, in the order that survives an overlap, returning {@code a2} ({@code a1} when
+     * left out). One call moves at most {@code resource-limits.max-table-entries} elements, and the
+     * destination's size is checked before the first store, as a Lua loop of stores would be.
+     */
+    static Varargs move(Varargs args, InstructionBudget budget) {
+        LuaTable source = args.checktable(1);
+        long from = args.checklong(2);
+        long end = args.checklong(3);
+        long to = args.checklong(4);
+        LuaTable target = args.isnoneornil(5) ? source : args.checktable(5);
+        if (end >= from) {
+            if (from <= 0 && end >= Long.MAX_VALUE + from) {
+                throw new LuaError("bad argument #3 to 'move' (too many elements to move)");
+            }
+            long count = end - from + 1;
+            if (to > Long.MAX_VALUE - count + 1) {
+                throw new LuaError("bad argument #4 to 'move' (destination wrap around)");
+            }
+            budget.checkTableSize(count);
+            budget.checkTableSize(to >= 1 ? Math.max(target.length(), to + count - 1) : target.length() + count);
+            boolean backwards = target == source && to > from && to <= end;
+            for (long i = 0; i < count; i++) {
+                long k = backwards ? count - 1 - i : i;
+                target.set(LuaInteger.valueOf(to + k), source.get(LuaInteger.valueOf(from + k)));
+            }
+        }
+        return target;
     }
 
     static LuaTable copy(LuaTable source) {

@@ -1,0 +1,64 @@
+package io.zentinel.sentinel.lua.worker.sandbox;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.zentinel.sentinel.lua.protocol.v1.FailureKind;
+import org.junit.jupiter.api.Test;
+
+/** Lua 5.4's {@code table.move} and {@code coroutine.isyieldable}, which LuaJ lacks, as the sandbox offers them. */
+class Lua54AdditionsTest {
+    private static final String JOIN = "local function join(t, n) local s = {} for i = 1, n do s[i] = tostring(t[i]) end "
+            + "return table.concat(s, ',') end ";
+
+    private final LuaRunner lua = new LuaRunner();
+
+    @Test
+    void tableMoveCopiesARangeIntoAnotherTableAndReturnsIt() {
+        assertEquals("true x,b,c,y", lua.text(JOIN + "local a2 = {'x', 'z', 'z', 'y'} "
+                + "local r = table.move({'a', 'b', 'c'}, 2, 3, 2, a2) return tostring(r == a2) .. ' ' .. join(a2, 4)"));
+    }
+
+    @Test
+    void tableMoveWithinOneTableSurvivesAnOverlapInEitherDirection() {
+        assertEquals("1,1,2,3,4", lua.text(JOIN + "local t = {1, 2, 3, 4} table.move(t, 1, 4, 2) return join(t, 5)"));
+        assertEquals("2,3,4,4", lua.text(JOIN + "local t = {1, 2, 3, 4} table.move(t, 2, 4, 1) return join(t, 4)"));
+        assertEquals("true", lua.text("local t = {1} return tostring(table.move(t, 1, 1, 3) == t)"));
+    }
+
+    @Test
+    void tableMoveOfAnEmptyRangeChangesNothing() {
+        assertEquals("1", lua.text("local t = {1} table.move({}, 1, 0, 1, t) return #t"));
+    }
+
+    @Test
+    void tableMoveGoesThroughMetamethods() {
+        assertEquals("A,B", lua.text(JOIN + "local seen = {} "
+                + "local src = setmetatable({}, {__index = function(_, k) return ({'A', 'B'})[k] end}) "
+                + "local dst = setmetatable({}, {__newindex = function(_, k, v) seen[k] = v end}) "
+                + "table.move(src, 1, 2, 1, dst) return join(seen, 2)"));
+    }
+
+    @Test
+    void tableMoveChecksItsArgumentsAsLua54Does() {
+        assertEquals("bad argument #3 to 'move' (too many elements to move)",
+                lua.text("local ok, e = pcall(table.move, {}, -1, math.maxinteger, 1) return e"));
+        assertEquals("bad argument #4 to 'move' (destination wrap around)",
+                lua.text("local ok, e = pcall(table.move, {}, 1, 10, math.maxinteger) return e"));
+        assertEquals("false", lua.text("return tostring(pcall(table.move, 'abc', 1, 2, 1))"));
+    }
+
+    @Test
+    void tableMoveRespectsTheTableLimit() {
+        LuaRunner small = new LuaRunner(RunLimits.defaults().withMaxTableEntries(100));
+        assertEquals("table size (101) exceeds the maximum allowed (100, from 'resource-limits.max-table-entries')",
+                small.failure(FailureKind.TABLE_LIMIT, "local t = {} for i = 1, 60 do t[i] = i end table.move(t, 1, 60, 42)"));
+        assertEquals("table size (1000000) exceeds the maximum allowed (100, from 'resource-limits.max-table-entries')",
+                small.failure(FailureKind.TABLE_LIMIT, "table.move({}, 1, 1000000, 1, {})"));
+    }
+
+    @Test
+    void coroutineIsYieldableIsTrueOnlyInsideACoroutine() {
+        assertEquals("false true", lua.text("local inside = coroutine.wrap(function() return coroutine.isyieldable() end)() "
+                + "return tostring(coroutine.isyieldable()) .. ' ' .. tostring(inside)"));
+    }
+}
