@@ -106,6 +106,7 @@ public final class SandboxFactory {
         env.rawset("rawset", guardedRawset(g.rawget("rawset"), budget));
         env.rawset("load", functions.load());
         env.rawset("print", functions.print(g.rawget("tostring")));
+        env.rawset("warn", functions.warn());
         env.rawset("collectgarbage", SandboxFunctions.collectgarbage());
         env.rawset("xpcall", SandboxFunctions.xpcall(g.rawget("xpcall")));
         env.rawset("string", string);

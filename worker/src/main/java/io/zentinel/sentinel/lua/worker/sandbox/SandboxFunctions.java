@@ -14,9 +14,9 @@ import org.luaj.vm2.lib.VarArgFunction;
 
 /**
  * The base-library functions the sandbox replaces or wraps, one VM each: {@code load},
- * {@code print}, {@code collectgarbage}, {@code xpcall}, the counted
+ * {@code print}, {@code warn}, {@code collectgarbage}, {@code xpcall}, the counted
  * {@code coroutine.create}/{@code wrap} and the checked {@code table.concat}/{@code insert}/{@code unpack};
- * Lua 5.4's {@code table.move} and {@code coroutine.isyieldable}, which LuaJ lacks.
+ * Lua 5.4's {@code warn}, {@code table.move} and {@code coroutine.isyieldable}, which LuaJ lacks.
  */
 final class SandboxFunctions {
     /** Longest source {@code load} compiles; compiling runs in Java, where no hook can stop it. */
@@ -103,6 +103,46 @@ final class SandboxFunctions {
                     line.append(tostring.call(args.arg(i)).tojstring());
                 }
                 ScriptLog.log(ScriptLog.Level.INFO, sandbox.currentScript(), line.toString());
+                return LuaValue.NONE;
+            }
+        };
+    }
+
+    /**
+     * Lua 5.4's {@code warn(msg1, ...)}: the strings joined, to {@link ScriptLog} at WARN, once a
+     * script has turned warnings on with {@code warn("@on")}; {@code "@off"} turns them off and
+     * other {@code "@"} messages are ignored. Off at first, as in the standalone {@code lua}, and
+     * on or off for the whole VM, as in Lua 5.4, where the state is the interpreter's.
+     */
+    LuaValue warn() {
+        return new Named("warn") {
+            private boolean on;
+
+            @Override
+            public Varargs invoke(Varargs args) {
+                for (int i = 1; i <= Math.max(1, args.narg()); i++) {
+                    if (!args.arg(i).isstring()) {   // strings and numbers, as luaL_checkstring
+                        throw new LuaError("bad argument #" + i + " to 'warn' (string expected, got "
+                                + (args.arg(i).isnil() && i > args.narg() ? "no value" : args.arg(i).typename()) + ")");
+                    }
+                }
+                String first = args.arg1().tojstring();
+                if (args.narg() == 1 && first.startsWith("@")) {
+                    switch (first) {
+                        case "@on" -> on = true;
+                        case "@off" -> on = false;
+                        default -> { } // unknown control messages are ignored, as in Lua 5.4
+                    }
+                    return LuaValue.NONE;
+                }
+                if (!on || !ScriptLog.enabled(ScriptLog.Level.WARN)) {
+                    return LuaValue.NONE;
+                }
+                StringBuilder message = new StringBuilder();
+                for (int i = 1; i <= args.narg() && message.length() <= ScriptLog.MAX_CHARS; i++) {
+                    message.append(args.arg(i).tojstring());
+                }
+                ScriptLog.log(ScriptLog.Level.WARN, sandbox.currentScript(), message.toString());
                 return LuaValue.NONE;
             }
         };

@@ -1,11 +1,17 @@
 package io.zentinel.sentinel.lua.worker.sandbox;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 
 import io.zentinel.sentinel.lua.protocol.v1.FailureKind;
 import org.junit.jupiter.api.Test;
 
-/** Lua 5.4's {@code table.move} and {@code coroutine.isyieldable}, which LuaJ lacks, as the sandbox offers them. */
+/** Lua 5.4's {@code warn}, {@code table.move} and {@code coroutine.isyieldable}, which LuaJ lacks, as the sandbox offers them. */
 class Lua54AdditionsTest {
     private static final String JOIN = "local function join(t, n) local s = {} for i = 1, n do s[i] = tostring(t[i]) end "
             + "return table.concat(s, ',') end ";
@@ -54,6 +60,32 @@ class Lua54AdditionsTest {
                 small.failure(FailureKind.TABLE_LIMIT, "local t = {} for i = 1, 60 do t[i] = i end table.move(t, 1, 60, 42)"));
         assertEquals("table size (1000000) exceeds the maximum allowed (100, from 'resource-limits.max-table-entries')",
                 small.failure(FailureKind.TABLE_LIMIT, "table.move({}, 1, 1000000, 1, {})"));
+    }
+
+    @Test
+    void warnLogsOnlyOnceTurnedOnAndChecksItsArguments() {
+        String log = stderrOf(() -> assertEquals("ok", lua.text(
+                "warn('before') warn('@on') warn('now ', 'on') warn('@unknown') warn('@off') warn('after') return 'ok'")));
+
+        assertTrue(log.contains("script test.lua - now on"), log);
+        assertFalse(log.contains("before") || log.contains("after") || log.contains("unknown"), log);
+        assertEquals("bad argument #2 to 'warn' (string expected, got table)",
+                lua.text("local ok, e = pcall(warn, 'x', {}) return e"));
+        assertEquals("bad argument #1 to 'warn' (string expected, got no value)",
+                lua.text("local ok, e = pcall(warn) return e"));
+        assertEquals("ok", lua.text("warn('@on') warn('n = ', 1) warn('@off') return 'ok'"), "numbers are strings here");
+    }
+
+    private static String stderrOf(Runnable action) {
+        PrintStream original = System.err;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        try {
+            action.run();
+        } finally {
+            System.setErr(original);
+        }
+        return captured.toString(StandardCharsets.UTF_8);
     }
 
     @Test
