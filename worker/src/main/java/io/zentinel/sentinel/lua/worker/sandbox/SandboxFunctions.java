@@ -295,11 +295,11 @@ final class SandboxFunctions {
         LuaTable target = args.isnoneornil(5) ? source : args.checktable(5);
         if (end >= from) {
             if (from <= 0 && end >= Long.MAX_VALUE + from) {
-                throw new LuaError("bad argument #3 to 'move' (too many elements to move)");
+                throw new LuaError("bad argument #3 to 'table.move' (too many elements to move)");
             }
             long count = end - from + 1;
             if (to > Long.MAX_VALUE - count + 1) {
-                throw new LuaError("bad argument #4 to 'move' (destination wrap around)");
+                throw new LuaError("bad argument #4 to 'table.move' (destination wrap around)");
             }
             budget.checkTableSize(count);
             budget.checkTableSize(to >= 1 ? Math.max(target.length(), to + count - 1) : target.length() + count);

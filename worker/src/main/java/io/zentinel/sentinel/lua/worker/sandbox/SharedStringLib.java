@@ -21,7 +21,8 @@ import org.luaj.vm2.lib.StringLib;
  * {@code rep}, {@code format} and {@code byte} are the capped versions of {@link GuardedStrings},
  * and {@code format} is Lua 5.4's; {@code find}, {@code match}, {@code gmatch} and {@code gsub} are
  * {@link PatternFunctions}, whose matcher counts toward the instruction and time limits (LuaJ's
- * runs unchecked in Java). Because the functions are shared by every VM, they find the limits of
+ * runs unchecked in Java); {@code pack}, {@code unpack} and {@code packsize} are Lua 5.4's
+ * ({@link StringPack}). Because the functions are shared by every VM, they find the limits of
  * the current script run through {@link InstructionBudget#current()}.
  */
 public final class SharedStringLib {
@@ -57,6 +58,9 @@ public final class SharedStringLib {
             copy.rawset("match", PatternFunctions.match());
             copy.rawset("gmatch", PatternFunctions.gmatch());
             copy.rawset("gsub", PatternFunctions.gsub());
+            copy.rawset("pack", StringPack.pack());
+            copy.rawset("unpack", StringPack.unpack());
+            copy.rawset("packsize", StringPack.packsize());
             STRING = new ReadOnlyTable(copy);
             METATABLE = ReadOnlyTable.of("__index", STRING);
             LuaString.s_metatable = METATABLE;

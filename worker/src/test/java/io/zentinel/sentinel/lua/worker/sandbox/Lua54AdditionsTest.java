@@ -11,7 +11,11 @@ import java.nio.charset.StandardCharsets;
 import io.zentinel.sentinel.lua.protocol.v1.FailureKind;
 import org.junit.jupiter.api.Test;
 
-/** Lua 5.4's {@code warn}, {@code table.move} and {@code coroutine.isyieldable}, which LuaJ lacks, as the sandbox offers them. */
+/**
+ * Lua 5.4's {@code warn}, {@code table.move}, {@code coroutine.isyieldable} and
+ * {@code string.pack}/{@code unpack}/{@code packsize}, which LuaJ lacks, as the sandbox offers them.
+ * The expected texts are what {@code lua5.4} 5.4.4 prints for the same code.
+ */
 class Lua54AdditionsTest {
     private static final String JOIN = "local function join(t, n) local s = {} for i = 1, n do s[i] = tostring(t[i]) end "
             + "return table.concat(s, ',') end ";
@@ -46,9 +50,9 @@ class Lua54AdditionsTest {
 
     @Test
     void tableMoveChecksItsArgumentsAsLua54Does() {
-        assertEquals("bad argument #3 to 'move' (too many elements to move)",
+        assertEquals("bad argument #3 to 'table.move' (too many elements to move)",
                 lua.text("local ok, e = pcall(table.move, {}, -1, math.maxinteger, 1) return e"));
-        assertEquals("bad argument #4 to 'move' (destination wrap around)",
+        assertEquals("bad argument #4 to 'table.move' (destination wrap around)",
                 lua.text("local ok, e = pcall(table.move, {}, 1, 10, math.maxinteger) return e"));
         assertEquals("false", lua.text("return tostring(pcall(table.move, 'abc', 1, 2, 1))"));
     }
@@ -86,6 +90,58 @@ class Lua54AdditionsTest {
             System.setErr(original);
         }
         return captured.toString(StandardCharsets.UTF_8);
+    }
+
+    private static final String HEX = "local function hex(s) return (s:gsub('.', function(c) "
+            + "return string.format('%02x', c:byte()) end)) end ";
+
+    @Test
+    void stringPackWritesIntegersStringsAndPaddingAsLua54() {
+        assertEquals("feffffff", lua.text(HEX + "return hex(string.pack('<i4', -2))"));
+        assertEquals("0102026162636400", lua.text(HEX + "return hex(string.pack('>I2 s1 z', 258, 'ab', 'cd'))"));
+        assertEquals("0100000007000000", lua.text(HEX + "return hex(string.pack('!<b i4', 1, 7))"));
+        assertEquals("ffffffffffffffffffffffffffffffff", lua.text(HEX + "return hex(string.pack('<i16', -1))"));
+        assertEquals("6162000000", lua.text(HEX + "return hex(string.pack('c5', 'ab'))"));
+        assertEquals("16", lua.text("return string.packsize('!<b i4 Xi8 d')"));
+    }
+
+    @Test
+    void stringUnpackReadsWhatPackWritesAndTheNextPosition() {
+        assertEquals("-2 9 4", lua.text("return table.concat({string.unpack('<i2 B', '\\xfe\\xff\\x09')}, ' ')"));
+        assertEquals("abc 5", lua.text("return table.concat({string.unpack('>s1', '\\x03abcdef')}, ' ')"));
+        assertEquals("hi 5 5", lua.text("return table.concat({string.unpack('z B', 'hi\\0\\5')}, ' ')"));
+        assertEquals("1.5 9", lua.text("return table.concat({string.unpack('<d', string.pack('<d', 1.5))}, ' ')"));
+        assertEquals("0.25 5", lua.text("return table.concat({string.unpack('<f', string.pack('<f', 0.25))}, ' ')"));
+        assertEquals("3 4", lua.text("return table.concat({string.unpack('B', '\\1\\2\\3', -1)}, ' ')"));
+        assertEquals("-7 1 2 11", lua.text("return table.concat({string.unpack('>j B B', string.pack('>j B B', -7, 1, 2))}, ' ')"));
+    }
+
+    @Test
+    void stringPackAndUnpackRefuseWhatLua54Refuses() {
+        String[][] cases = {
+            {"string.pack, 'i2', 40000", "bad argument #2 to 'string.pack' (integer overflow)"},
+            {"string.pack, 'y'", "invalid format option 'y'"},
+            {"string.unpack, 'i4', 'ab'", "bad argument #2 to 'string.unpack' (data string too short)"},
+            {"string.packsize, 's'", "bad argument #1 to 'string.packsize' (variable-length format)"},
+            {"string.unpack, '<i9', '\\0\\0\\0\\0\\0\\0\\0\\0\\1'", "9-byte integer does not fit into Lua Integer"},
+            {"string.pack, 'i17', 1", "integral size (17) out of limits [1,16]"},
+            {"string.pack, '!3 i4', 1", "bad argument #1 to 'string.pack' (format asks for alignment not power of 2)"},
+            {"string.pack, 'c2', 'abc'", "bad argument #2 to 'string.pack' (string longer than given size)"},
+            {"string.unpack, 'B', '\\1', 3", "bad argument #3 to 'string.unpack' (initial position out of string)"},
+            {"string.pack, 'Xc'", "missing size for format option 'c'"},
+            {"string.pack, 'z', 'a\\0b'", "bad argument #2 to 'string.pack' (string contains zeros)"},
+            {"string.pack, 'i4', 1.5", "bad argument #2 to 'string.pack' (number has no integer representation)"},
+        };
+        for (String[] c : cases) {
+            assertEquals(c[1], lua.text("local ok, e = pcall(" + c[0] + ") return e"), c[0]);
+        }
+    }
+
+    @Test
+    void stringPackRespectsTheStringLimit() {
+        LuaRunner small = new LuaRunner(RunLimits.defaults().withMaxStringBytes(1000));
+        small.failure(FailureKind.STRING_LIMIT, "return string.pack('s4', ('x'):rep(999))");
+        assertEquals("1000", small.text("return #string.pack('s4', ('x'):rep(996))"));
     }
 
     @Test
