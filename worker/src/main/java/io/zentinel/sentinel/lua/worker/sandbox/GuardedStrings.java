@@ -8,7 +8,6 @@ import org.luaj.vm2.LuaString;
 import org.luaj.vm2.LuaTable;
 import org.luaj.vm2.LuaValue;
 import org.luaj.vm2.Varargs;
-import org.luaj.vm2.lib.VarArgFunction;
 
 /**
  * The string functions whose result can be far larger than their arguments, with the length
@@ -24,12 +23,6 @@ final class GuardedStrings {
 
     GuardedStrings(LuaTable original) {
         this.originalByte = original.rawget("byte");
-    }
-
-    private abstract static class Named extends VarArgFunction {
-        Named(String name) {
-            this.name = name;
-        }
     }
 
     // ------------------------------------------------------------------ rep

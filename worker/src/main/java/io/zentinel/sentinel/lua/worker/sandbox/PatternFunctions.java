@@ -33,12 +33,6 @@ final class PatternFunctions {
     private PatternFunctions() {
     }
 
-    private abstract static class Named extends VarArgFunction {
-        Named(String name) {
-            this.name = name;
-        }
-    }
-
     static LuaValue find() {
         return new Named("find") {
             @Override

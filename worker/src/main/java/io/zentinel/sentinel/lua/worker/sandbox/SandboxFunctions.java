@@ -31,12 +31,6 @@ final class SandboxFunctions {
         this.sandbox = sandbox;
     }
 
-    private abstract static class Named extends VarArgFunction {
-        Named(String name) {
-            this.name = name;
-        }
-    }
-
     /**
      * {@code load(chunk [, chunkname [, mode [, env]]])} for text only. A string chunk is compiled
      * with {@code chunkname} (default {@code "load"}); the environment is {@code env} when given

@@ -9,7 +9,6 @@ import org.luaj.vm2.LuaInteger;
 import org.luaj.vm2.LuaString;
 import org.luaj.vm2.LuaValue;
 import org.luaj.vm2.Varargs;
-import org.luaj.vm2.lib.VarArgFunction;
 
 /**
  * Lua 5.4's {@code string.pack}, {@code string.unpack} and {@code string.packsize}, which LuaJ
@@ -152,12 +151,6 @@ final class StringPack {
                 }
                 padding = (int) ((align - (offset & (align - 1))) & (align - 1));
             }
-        }
-    }
-
-    private abstract static class Named extends VarArgFunction {
-        Named(String name) {
-            this.name = name;
         }
     }
 
