@@ -29,6 +29,19 @@ class CgroupDetectorTest {
         return new CgroupDetector(fs, root, fixture(cgroupFixture), fixture(mountinfoFixture), PID, pid -> pid == PID);
     }
 
+    /** A tree whose writes to control files named {@code name} fail as the kernel's would, with {@code reason}. */
+    private static CgroupFs refusing(String name, String reason) {
+        return new TreeFs() {
+            @Override
+            void write(Path file, String value) throws IOException {
+                if (file.getFileName().toString().equals(name)) {
+                    throw new IOException("cannot write '" + value + "' to " + file + ": " + reason);
+                }
+                super.write(file, value);
+            }
+        };
+    }
+
     private Path v1(String hierarchy) throws IOException {
         return cgroup(root.resolve("sys/fs/cgroup").resolve(hierarchy), "cgroup.procs", "");
     }
@@ -200,15 +213,7 @@ class CgroupDetectorTest {
         Path cpu = v1("cpu");
         v1("memory");
         v1("pids");
-        CgroupFs refusing = new TreeFs() {
-            @Override
-            void write(Path file, String value) throws IOException {
-                if (file.getFileName().toString().equals("cpu.shares")) {
-                    throw new IOException("cannot write '" + value + "' to " + file + ": Permission denied");
-                }
-                super.write(file, value);
-            }
-        };
+        CgroupFs refusing = refusing("cpu.shares", "Permission denied");
 
         WorkerCgroups cgroups = new CgroupDetector(refusing, root, fixture("v1-hybrid.cgroup"),
                 fixture("v1-hybrid.mountinfo"), PID, pid -> true).detect(LIMITS);
@@ -233,15 +238,7 @@ class CgroupDetectorTest {
     @Test
     void aV2CgroupThatCannotEnableControllersMovesTheSupervisorBack() throws IOException {
         Path service = service();
-        CgroupFs refusing = new TreeFs() {
-            @Override
-            void write(Path file, String value) throws IOException {
-                if (file.getFileName().toString().equals("cgroup.subtree_control")) {
-                    throw new IOException("cannot write '" + value + "' to " + file + ": Device or resource busy");
-                }
-                super.write(file, value);
-            }
-        };
+        CgroupFs refusing = refusing("cgroup.subtree_control", "Device or resource busy");
 
         WorkerCgroups cgroups = new CgroupDetector(refusing, root, fixture("v2-systemd.cgroup"),
                 fixture("v2-systemd.mountinfo"), PID, pid -> true).detect(LIMITS);
