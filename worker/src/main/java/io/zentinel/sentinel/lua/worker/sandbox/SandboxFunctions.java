@@ -115,10 +115,7 @@ final class SandboxFunctions {
             @Override
             public Varargs invoke(Varargs args) {
                 for (int i = 1; i <= Math.max(1, args.narg()); i++) {
-                    if (!args.arg(i).isstring()) {   // strings and numbers, as luaL_checkstring
-                        throw new LuaError("bad argument #" + i + " to 'warn' (string expected, got "
-                                + (args.arg(i).isnil() && i > args.narg() ? "no value" : args.arg(i).typename()) + ")");
-                    }
+                    LuaArgs.string(args, i, "warn");
                 }
                 String first = args.arg1().tojstring();
                 if (args.narg() == 1 && first.startsWith("@")) {
@@ -282,18 +279,19 @@ final class SandboxFunctions {
      * destination's size is checked before the first store, as a Lua loop of stores would be.
      */
     static Varargs move(Varargs args, InstructionBudget budget) {
-        LuaTable source = args.checktable(1);
-        long from = args.checklong(2);
-        long end = args.checklong(3);
-        long to = args.checklong(4);
-        LuaTable target = args.isnoneornil(5) ? source : args.checktable(5);
+        String fn = "table.move";
+        LuaTable source = LuaArgs.table(args, 1, fn);
+        long from = LuaArgs.integer(args, 2, fn);
+        long end = LuaArgs.integer(args, 3, fn);
+        long to = LuaArgs.integer(args, 4, fn);
+        LuaTable target = args.isnoneornil(5) ? source : LuaArgs.table(args, 5, fn);
         if (end >= from) {
             if (from <= 0 && end >= Long.MAX_VALUE + from) {
-                throw new LuaError("bad argument #3 to 'table.move' (too many elements to move)");
+                throw LuaArgs.argError(3, fn, "too many elements to move");
             }
             long count = end - from + 1;
             if (to > Long.MAX_VALUE - count + 1) {
-                throw new LuaError("bad argument #4 to 'table.move' (destination wrap around)");
+                throw LuaArgs.argError(4, fn, "destination wrap around");
             }
             budget.checkTableSize(count);
             budget.checkTableSize(to >= 1 ? Math.max(target.length(), to + count - 1) : target.length() + count);

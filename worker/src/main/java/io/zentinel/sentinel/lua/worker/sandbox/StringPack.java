@@ -4,8 +4,8 @@ import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
 import java.util.List;
 
+import io.zentinel.sentinel.lua.worker.dialect.IntegerRule;
 import org.luaj.vm2.LuaError;
-import org.luaj.vm2.LuaInteger;
 import org.luaj.vm2.LuaString;
 import org.luaj.vm2.LuaValue;
 import org.luaj.vm2.Varargs;
@@ -14,7 +14,7 @@ import org.luaj.vm2.Varargs;
  * Lua 5.4's {@code string.pack}, {@code string.unpack} and {@code string.packsize}, which LuaJ
  * (Lua 5.2) lacks: the same format language, results and error messages as Lua 5.4 on x86-64
  * (native order little-endian, {@code size_t} and {@code lua_Integer} of 8 bytes, native
- * alignment 8). Numbers follow the agent's dialect: an integral value within ±2^63 is an integer.
+ * alignment 8). Integers follow the agent's dialect ({@link LuaArgs#integer}).
  *
  * <p>Bounded like the other string functions: {@code pack} checks the length of its result
  * against the run's string limit as it grows, and {@code unpack} returns at most
@@ -159,7 +159,7 @@ final class StringPack {
         return new Named("pack") {
             @Override
             public Varargs invoke(Varargs args) {
-                Format f = new Format("string.pack", args.checkstring(1));
+                Format f = new Format("string.pack", LuaArgs.string(args, 1, "string.pack"));
                 ByteArrayOutputStream out = new ByteArrayOutputStream();
                 ExecutionGuard guard = InstructionBudget.current();
                 int arg = 1;
@@ -171,7 +171,7 @@ final class StringPack {
                     arg++;
                     switch (f.kind) {
                         case INT, UINT -> {
-                            long n = integer(args, arg, "string.pack");
+                            long n = LuaArgs.integer(args, arg, "string.pack");
                             if (f.size < LUA_INTEGER) {
                                 if (f.kind == Kind.INT) {
                                     long limit = 1L << (f.size * 8 - 1);
@@ -184,10 +184,10 @@ final class StringPack {
                             }
                             writeInt(out, n, f.little, f.size, f.kind == Kind.INT && n < 0);
                         }
-                        case FLOAT -> writeInt(out, Float.floatToRawIntBits((float) number(args, arg)), f.little, 4, false);
-                        case DOUBLE -> writeInt(out, Double.doubleToRawLongBits(number(args, arg)), f.little, 8, false);
+                        case FLOAT -> writeInt(out, Float.floatToRawIntBits((float) LuaArgs.number(args, arg, "string.pack")), f.little, 4, false);
+                        case DOUBLE -> writeInt(out, Double.doubleToRawLongBits(LuaArgs.number(args, arg, "string.pack")), f.little, 8, false);
                         case FIXED -> {
-                            LuaString s = args.checkstring(arg);
+                            LuaString s = LuaArgs.string(args, arg, "string.pack");
                             if (s.m_length > f.size) {
                                 throw argError("string.pack", arg, "string longer than given size");
                             }
@@ -198,7 +198,7 @@ final class StringPack {
                             }
                         }
                         case STRING -> {
-                            LuaString s = args.checkstring(arg);
+                            LuaString s = LuaArgs.string(args, arg, "string.pack");
                             if (f.size < 8 && s.m_length >= 1L << (f.size * 8)) {
                                 throw argError("string.pack", arg, "string length does not fit in given size");
                             }
@@ -207,7 +207,7 @@ final class StringPack {
                             out.write(s.m_bytes, s.m_offset, s.m_length);
                         }
                         case ZSTRING -> {
-                            LuaString s = args.checkstring(arg);
+                            LuaString s = LuaArgs.string(args, arg, "string.pack");
                             for (int i = 0; i < s.m_length; i++) {
                                 if (s.m_bytes[s.m_offset + i] == 0) {
                                     throw argError("string.pack", arg, "string contains zeros");
@@ -235,7 +235,7 @@ final class StringPack {
         return new Named("packsize") {
             @Override
             public Varargs invoke(Varargs args) {
-                Format f = new Format("string.packsize", args.checkstring(1));
+                Format f = new Format("string.packsize", LuaArgs.string(args, 1, "string.packsize"));
                 long total = 0;
                 while (f.more()) {
                     f.next(total);
@@ -247,7 +247,7 @@ final class StringPack {
                         throw argError("string.packsize", 1, "format result too large");
                     }
                 }
-                return LuaInteger.valueOf(total);
+                return IntegerRule.valueOf(total);
             }
         };
     }
@@ -257,10 +257,10 @@ final class StringPack {
         return new Named("unpack") {
             @Override
             public Varargs invoke(Varargs args) {
-                Format f = new Format("string.unpack", args.checkstring(1));
-                LuaString data = args.checkstring(2);
+                Format f = new Format("string.unpack", LuaArgs.string(args, 1, "string.unpack"));
+                LuaString data = LuaArgs.string(args, 2, "string.unpack");
                 int length = data.m_length;
-                long start = args.optlong(3, 1);
+                long start = LuaArgs.optInteger(args, 3, "string.unpack", 1);
                 long pos = (start >= 0 ? start : (-start > length ? 0 : length + start + 1)) - 1;
                 if (pos > length || pos < 0) {
                     throw argError("string.unpack", 3, "initial position out of string");
@@ -274,7 +274,7 @@ final class StringPack {
                     pos += f.padding;
                     int at = data.m_offset + (int) pos;
                     switch (f.kind) {
-                        case INT, UINT -> values.add(LuaInteger.valueOf(
+                        case INT, UINT -> values.add(IntegerRule.valueOf(
                                 readInt(data.m_bytes, at, f.little, f.size, f.kind == Kind.INT)));
                         case FLOAT -> values.add(LuaValue.valueOf(
                                 (double) Float.intBitsToFloat((int) readInt(data.m_bytes, at, f.little, 4, false))));
@@ -307,7 +307,7 @@ final class StringPack {
                     }
                     pos += f.size;
                 }
-                values.add(LuaInteger.valueOf(pos + 1));
+                values.add(IntegerRule.valueOf(pos + 1));
                 return LuaValue.varargsOf(values.toArray(new LuaValue[0]));
             }
         };
@@ -344,31 +344,7 @@ final class StringPack {
         return result;
     }
 
-    /** An argument as an integer, by the dialect's rule: an integral value within ±2^63. */
-    private static long integer(Varargs args, int arg, String function) {
-        LuaValue v = args.arg(arg);
-        if (!v.isnumber()) {
-            throw argError(function, arg, "number expected, got " + typeName(args, arg));
-        }
-        double d = v.todouble();
-        if (d != Math.floor(d) || Double.isInfinite(d) || d < -0x1p63 || d > 0x1p63) {
-            throw argError(function, arg, "number has no integer representation");
-        }
-        return v.tolong();
-    }
-
-    private static double number(Varargs args, int arg) {
-        if (!args.arg(arg).isnumber()) {
-            throw argError("string.pack", arg, "number expected, got " + typeName(args, arg));
-        }
-        return args.arg(arg).todouble();
-    }
-
-    private static String typeName(Varargs args, int arg) {
-        return arg > args.narg() ? "no value" : args.arg(arg).typename();
-    }
-
     private static LuaError argError(String function, int arg, String message) {
-        return new LuaError("bad argument #" + arg + " to '" + function + "' (" + message + ")");
+        return LuaArgs.argError(arg, function, message);
     }
 }

@@ -10,6 +10,7 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 import io.zentinel.sentinel.lua.worker.sandbox.ExecutionGuard;
+import io.zentinel.sentinel.lua.worker.sandbox.LuaArgs;
 import org.luaj.vm2.LuaError;
 import org.luaj.vm2.LuaString;
 import org.luaj.vm2.LuaTable;
@@ -73,7 +74,7 @@ public final class CryptoLib extends LuaModule {
     private void digest(LuaTable module, String name, String algorithm) {
         String fn = "crypto." + name;
         function(module, name, args -> {
-            LuaString data = LibArgs.string(args, 1, fn);
+            LuaString data = LuaArgs.string(args, 1, fn);
             MessageDigest md;
             try {
                 md = MessageDigest.getInstance(algorithm);
@@ -88,8 +89,8 @@ public final class CryptoLib extends LuaModule {
     private void hmac(LuaTable module, String name, String algorithm) {
         String fn = "crypto." + name;
         function(module, name, args -> {
-            LuaString key = LibArgs.string(args, 1, fn);
-            LuaString message = LibArgs.string(args, 2, fn);
+            LuaString key = LuaArgs.string(args, 1, fn);
+            LuaString message = LuaArgs.string(args, 2, fn);
             // SecretKeySpec refuses an empty key, but HMAC pads every short key with zero bytes,
             // so the empty key and a single zero byte are the same key (RFC 2104, section 2)
             byte[] keyBytes = key.m_length == 0 ? new byte[1] : LuaBytes.of(key);
@@ -105,7 +106,7 @@ public final class CryptoLib extends LuaModule {
     }
 
     private byte[] randomBytes(Varargs args, String fn) {
-        long n = LibArgs.integer(args, 1, fn);
+        long n = LuaArgs.integer(args, 1, fn);
         if (n < 0) {
             throw new LuaError(fn + ": byte count must be >= 0 (was " + n + ")");
         }

@@ -14,6 +14,7 @@ import java.util.zip.GZIPOutputStream;
 import java.util.zip.ZipException;
 
 import io.zentinel.sentinel.lua.worker.sandbox.ExecutionGuard;
+import io.zentinel.sentinel.lua.worker.sandbox.LuaArgs;
 import org.luaj.vm2.LuaError;
 import org.luaj.vm2.LuaString;
 import org.luaj.vm2.LuaTable;
@@ -59,14 +60,14 @@ public final class EncodingLib extends LuaModule {
     }
 
     private LuaValue encode64(Varargs args, String fn, Base64.Encoder encoder) {
-        LuaString s = LibArgs.string(args, 1, fn);
+        LuaString s = LuaArgs.string(args, 1, fn);
         guard.checkStringLength((s.m_length + 2L) / 3 * 4);
         return LuaBytes.wrap(encoder.encode(LuaBytes.of(s)));
     }
 
     /** Padding is optional; characters outside the alphabet (whitespace included) are errors. */
     private static LuaValue decode64(Varargs args, String fn, Base64.Decoder decoder) {
-        LuaString s = LibArgs.string(args, 1, fn);
+        LuaString s = LuaArgs.string(args, 1, fn);
         try {
             return LuaBytes.wrap(decoder.decode(LuaBytes.of(s)));
         } catch (IllegalArgumentException e) {
@@ -75,14 +76,14 @@ public final class EncodingLib extends LuaModule {
     }
 
     private LuaValue hexEncode(Varargs args) {
-        LuaString s = LibArgs.string(args, 1, "encoding.hex_encode");
+        LuaString s = LuaArgs.string(args, 1, "encoding.hex_encode");
         guard.checkStringLength(s.m_length * 2L);
         return LuaValue.valueOf(HEX.formatHex(s.m_bytes, s.m_offset, s.m_offset + s.m_length));
     }
 
     private static LuaValue hexDecode(Varargs args) {
         String fn = "encoding.hex_decode";
-        LuaString s = LibArgs.string(args, 1, fn);
+        LuaString s = LuaArgs.string(args, 1, fn);
         if (s.m_length % 2 != 0) {
             throw new LuaError(fn + ": odd number of hex digits (" + s.m_length + ")");
         }
@@ -96,10 +97,10 @@ public final class EncodingLib extends LuaModule {
 
     private LuaValue gzipCompress(Varargs args) {
         String fn = "encoding.gzip_compress";
-        LuaString s = LibArgs.string(args, 1, fn);
-        long level = LibArgs.optInteger(args, 2, fn, Deflater.DEFAULT_COMPRESSION);
+        LuaString s = LuaArgs.string(args, 1, fn);
+        long level = LuaArgs.optInteger(args, 2, fn, Deflater.DEFAULT_COMPRESSION);
         if (level != Deflater.DEFAULT_COMPRESSION && (level < 0 || level > 9)) {
-            throw LibArgs.argError(2, fn, "level must be between 0 and 9 (was " + level + ")");
+            throw LuaArgs.argError(2, fn, "level must be between 0 and 9 (was " + level + ")");
         }
         ByteArrayOutputStream out = new ByteArrayOutputStream(Math.max(64, s.m_length / 4));
         try (GZIPOutputStream gz = new LeveledGzipStream(out, (int) level)) {
@@ -116,7 +117,7 @@ public final class EncodingLib extends LuaModule {
 
     private LuaValue gzipDecompress(Varargs args) {
         String fn = "encoding.gzip_decompress";
-        LuaString s = LibArgs.string(args, 1, fn);
+        LuaString s = LuaArgs.string(args, 1, fn);
         // one byte more than the limit is enough to know that the output is too long
         long cap = Math.min(guard.maxStringBytes(), Integer.MAX_VALUE - 16) + 1;
         byte[] out = new byte[(int) Math.min(Math.max(64, s.m_length * 4L), cap)];

@@ -7,6 +7,7 @@ import java.util.Arrays;
 import java.util.List;
 
 import io.zentinel.sentinel.lua.worker.sandbox.ExecutionGuard;
+import io.zentinel.sentinel.lua.worker.sandbox.LuaArgs;
 import org.luaj.vm2.LuaError;
 import org.luaj.vm2.LuaString;
 import org.luaj.vm2.LuaTable;
@@ -32,13 +33,13 @@ public final class HttpLib extends LuaModule {
 
     @Override
     void define(LuaTable module) {
-        function(module, "url_encode", args -> urlEncode(LibArgs.string(args, 1, "http.url_encode")));
-        function(module, "url_decode", args -> urlDecode(LibArgs.string(args, 1, "http.url_decode")));
+        function(module, "url_encode", args -> urlEncode(LuaArgs.string(args, 1, "http.url_encode")));
+        function(module, "url_decode", args -> urlDecode(LuaArgs.string(args, 1, "http.url_decode")));
         function(module, "parse_query", this::parseQuery);
         function(module, "build_query", this::buildQuery);
         function(module, "parse_cookies", this::parseCookies);
         function(module, "status_text", args -> {
-            String reason = HttpStatus.reason(LibArgs.integer(args, 1, "http.status_text"));
+            String reason = HttpStatus.reason(LuaArgs.integer(args, 1, "http.status_text"));
             return reason == null ? LuaValue.NIL : LuaValue.valueOf(reason);
         });
     }
@@ -116,7 +117,7 @@ public final class HttpLib extends LuaModule {
     }
 
     private Varargs parseQuery(Varargs args) {
-        LuaString q = LibArgs.optString(args, 1, "http.parse_query");
+        LuaString q = LuaArgs.optString(args, 1, "http.parse_query");
         LuaTable result = new LuaTable();
         if (q == null) {
             return result;
@@ -157,7 +158,7 @@ public final class HttpLib extends LuaModule {
 
     private Varargs buildQuery(Varargs args) {
         String fn = "http.build_query";
-        LuaTable t = LibArgs.table(args, 1, fn);
+        LuaTable t = LuaArgs.table(args, 1, fn);
         List<LuaString[]> pairs = new ArrayList<>();
         LuaValue k = LuaValue.NIL;
         while (true) {
@@ -218,7 +219,7 @@ public final class HttpLib extends LuaModule {
      * are not percent-decoded (RFC 6265 gives them no encoding).
      */
     private Varargs parseCookies(Varargs args) {
-        LuaString header = LibArgs.optString(args, 1, "http.parse_cookies");
+        LuaString header = LuaArgs.optString(args, 1, "http.parse_cookies");
         LuaTable result = new LuaTable();
         if (header == null) {
             return result;

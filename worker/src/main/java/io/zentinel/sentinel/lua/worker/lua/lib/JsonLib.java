@@ -3,6 +3,7 @@ package io.zentinel.sentinel.lua.worker.lua.lib;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import io.zentinel.sentinel.lua.worker.sandbox.ExecutionGuard;
+import io.zentinel.sentinel.lua.worker.sandbox.LuaArgs;
 import org.luaj.vm2.LuaError;
 import org.luaj.vm2.LuaTable;
 import org.luaj.vm2.LuaUserdata;
@@ -82,19 +83,19 @@ public final class JsonLib extends LuaModule {
     }
 
     private Varargs decode(Varargs args) {
-        var text = LibArgs.string(args, 1, "json.decode");
+        var text = LuaArgs.string(args, 1, "json.decode");
         return new JsonDecoder(factory, guard, maxDepth, maxDocumentBytes, nullValue, arrayMarker).decode(text);
     }
 
     private Varargs encode(Varargs args, boolean pretty, String fn) {
         if (args.narg() < 1) {
-            throw LibArgs.argError(1, fn, "value expected");
+            throw LuaArgs.argError(1, fn, "value expected");
         }
         return new JsonEncoder(guard, maxDepth, pretty, fn, nullValue, emptyArray, arrayMarker).encode(args.arg1());
     }
 
     private Varargs asArray(Varargs args) {
-        LuaTable t = LibArgs.table(args, 1, "json.as_array");
+        LuaTable t = LuaArgs.table(args, 1, "json.as_array");
         t.setmetatable(arrayMarker);
         return t;
     }

@@ -7,6 +7,7 @@ import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
 import io.zentinel.sentinel.lua.worker.sandbox.ExecutionGuard;
+import io.zentinel.sentinel.lua.worker.sandbox.LuaArgs;
 import org.luaj.vm2.LuaError;
 import org.luaj.vm2.LuaString;
 import org.luaj.vm2.LuaTable;
@@ -128,9 +129,9 @@ public final class RegexLib extends LuaModule {
     /** Replaces every match; see {@link Replacement} for the {@code $1} / {@code ${name}} syntax. */
     private Varargs replace(Varargs args) {
         String fn = "regex.replace";
-        Pattern pattern = compile(text(LibArgs.string(args, 1, fn), fn, "pattern"), fn);
-        String subject = text(LibArgs.string(args, 2, fn), fn, "subject");
-        Replacement replacement = Replacement.parse(text(LibArgs.string(args, 3, fn), fn, "replacement"), pattern, fn);
+        Pattern pattern = compile(text(LuaArgs.string(args, 1, fn), fn, "pattern"), fn);
+        String subject = text(LuaArgs.string(args, 2, fn), fn, "subject");
+        Replacement replacement = Replacement.parse(text(LuaArgs.string(args, 3, fn), fn, "replacement"), pattern, fn);
         Matcher m = pattern.matcher(new GuardedText(subject, guard));
         long max = guard.maxStringBytes();
         StringBuilder out = new StringBuilder();
@@ -152,8 +153,8 @@ public final class RegexLib extends LuaModule {
     }
 
     private Matcher matcher(Varargs args, String fn) {
-        String pattern = text(LibArgs.string(args, 1, fn), fn, "pattern");
-        String subject = text(LibArgs.string(args, 2, fn), fn, "subject");
+        String pattern = text(LuaArgs.string(args, 1, fn), fn, "pattern");
+        String subject = text(LuaArgs.string(args, 2, fn), fn, "subject");
         return compile(pattern, fn).matcher(new GuardedText(subject, guard));
     }
 

@@ -5,6 +5,7 @@ import java.time.Clock;
 import java.util.Objects;
 
 import io.zentinel.sentinel.lua.worker.sandbox.ExecutionGuard;
+import io.zentinel.sentinel.lua.worker.sandbox.LuaArgs;
 import org.luaj.vm2.LuaError;
 import org.luaj.vm2.LuaInteger;
 import org.luaj.vm2.LuaString;
@@ -53,14 +54,14 @@ public final class TimeLib extends LuaModule {
         if (args.arg(1).isnil()) {
             ts = Math.floorDiv(clock.millis(), 1000L);
         } else {
-            double given = LibArgs.number(args, 1, fn);
+            double given = LuaArgs.number(args, 1, fn);
             double d = Math.floor(given);
             if (!(d >= TimeFormat.MIN_EPOCH_SECOND && d <= TimeFormat.MAX_EPOCH_SECOND)) {
                 throw new LuaError(fn + ": timestamp (" + describe(given) + ") is out of range (years 0000 to 9999)");
             }
             ts = (long) d;
         }
-        LuaString fmt = LibArgs.optString(args, 2, fn);
+        LuaString fmt = LuaArgs.optString(args, 2, fn);
         String out = TimeFormat.format(ts, fmt == null ? DEFAULT_FORMAT : LuaBytes.latin1(fmt), fn, guard);
         guard.checkStringLength(out.length());
         return LuaBytes.wrap(out.getBytes(StandardCharsets.ISO_8859_1));
@@ -82,8 +83,8 @@ public final class TimeLib extends LuaModule {
 
     private Varargs parse(Varargs args) {
         String fn = "time.parse";
-        String input = LuaBytes.latin1(LibArgs.string(args, 1, fn));
-        String fmt = LuaBytes.latin1(LibArgs.string(args, 2, fn));
+        String input = LuaBytes.latin1(LuaArgs.string(args, 1, fn));
+        String fmt = LuaBytes.latin1(LuaArgs.string(args, 2, fn));
         try {
             return LuaInteger.valueOf(TimeFormat.parse(input, fmt, fn));
         } catch (TimeFormat.Mismatch e) {

@@ -1,6 +1,7 @@
 package io.zentinel.sentinel.lua.worker.lua.lib;
 
 import io.zentinel.sentinel.lua.worker.sandbox.ExecutionGuard;
+import io.zentinel.sentinel.lua.worker.sandbox.LuaArgs;
 import org.luaj.vm2.LuaError;
 import org.luaj.vm2.LuaString;
 import org.luaj.vm2.LuaTable;
@@ -52,9 +53,9 @@ public final class Utf8Lib extends LuaModule {
         byte[] out = new byte[Math.max(6, n * 6)];
         int len = 0;
         for (int i = 1; i <= n; i++) {
-            long code = LibArgs.integer(args, i, "utf8.char");
+            long code = LuaArgs.integer(args, i, "utf8.char");
             if (code < 0 || code > Utf8Codec.MAX_UTF) {
-                throw LibArgs.argError(i, "utf8.char", "value out of range");
+                throw LuaArgs.argError(i, "utf8.char", "value out of range");
             }
             len += Utf8Codec.encode(code, out, len);
         }
@@ -75,16 +76,16 @@ public final class Utf8Lib extends LuaModule {
 
     private static Varargs codepoint(Varargs args) {
         String fn = "utf8.codepoint";
-        LuaString s = LibArgs.string(args, 1, fn);
+        LuaString s = LuaArgs.string(args, 1, fn);
         int len = s.m_length;
-        long posi = posrelat(LibArgs.optInteger(args, 2, fn, 1), len);
-        long pose = posrelat(LibArgs.optInteger(args, 3, fn, posi), len);
+        long posi = posrelat(LuaArgs.optInteger(args, 2, fn, 1), len);
+        long pose = posrelat(LuaArgs.optInteger(args, 3, fn, posi), len);
         boolean lax = args.arg(4).toboolean();
         if (posi < 1) {
-            throw LibArgs.argError(2, fn, "out of bounds");
+            throw LuaArgs.argError(2, fn, "out of bounds");
         }
         if (pose > len) {
-            throw LibArgs.argError(3, fn, "out of bounds");
+            throw LuaArgs.argError(3, fn, "out of bounds");
         }
         if (posi > pose) {
             return LuaValue.NONE;
@@ -110,16 +111,16 @@ public final class Utf8Lib extends LuaModule {
 
     private static Varargs len(Varargs args) {
         String fn = "utf8.len";
-        LuaString s = LibArgs.string(args, 1, fn);
+        LuaString s = LuaArgs.string(args, 1, fn);
         int len = s.m_length;
-        long posi = posrelat(LibArgs.optInteger(args, 2, fn, 1), len);
-        long posj = posrelat(LibArgs.optInteger(args, 3, fn, -1), len);
+        long posi = posrelat(LuaArgs.optInteger(args, 2, fn, 1), len);
+        long posj = posrelat(LuaArgs.optInteger(args, 3, fn, -1), len);
         boolean lax = args.arg(4).toboolean();
         if (posi < 1 || --posi > len) {
-            throw LibArgs.argError(2, fn, "initial position out of bounds");
+            throw LuaArgs.argError(2, fn, "initial position out of bounds");
         }
         if (--posj >= len) {
-            throw LibArgs.argError(3, fn, "final position out of bounds");
+            throw LuaArgs.argError(3, fn, "final position out of bounds");
         }
         byte[] b = s.m_bytes;
         int end = s.m_offset + len;
@@ -137,12 +138,12 @@ public final class Utf8Lib extends LuaModule {
 
     private static Varargs offset(Varargs args) {
         String fn = "utf8.offset";
-        LuaString s = LibArgs.string(args, 1, fn);
+        LuaString s = LuaArgs.string(args, 1, fn);
         int len = s.m_length;
-        long n = LibArgs.integer(args, 2, fn);
-        long posi = posrelat(LibArgs.optInteger(args, 3, fn, n >= 0 ? 1 : len + 1), len);
+        long n = LuaArgs.integer(args, 2, fn);
+        long posi = posrelat(LuaArgs.optInteger(args, 3, fn, n >= 0 ? 1 : len + 1), len);
         if (posi < 1 || --posi > len) {
-            throw LibArgs.argError(3, fn, "position out of bounds");
+            throw LuaArgs.argError(3, fn, "position out of bounds");
         }
         byte[] b = s.m_bytes;
         int off = s.m_offset;
@@ -179,17 +180,17 @@ public final class Utf8Lib extends LuaModule {
 
     private static Varargs codes(Varargs args, LuaValue strictStep, LuaValue laxStep) {
         String fn = "utf8.codes";
-        LuaString s = LibArgs.string(args, 1, fn);
+        LuaString s = LuaArgs.string(args, 1, fn);
         boolean lax = args.arg(2).toboolean();
         if (Utf8Codec.isContinuation(s.m_bytes, s.m_offset, s.m_offset + s.m_length)) {
-            throw LibArgs.argError(1, fn, INVALID);
+            throw LuaArgs.argError(1, fn, INVALID);
         }
         return LuaValue.varargsOf(lax ? laxStep : strictStep, s, LuaValue.valueOf(0));
     }
 
     /** The iterator step of {@code utf8.codes}: Lua 5.4.6's {@code iter_aux}. */
     private static Varargs codesStep(Varargs args, boolean strict) {
-        LuaString s = LibArgs.string(args, 1, "utf8.codes");
+        LuaString s = LuaArgs.string(args, 1, "utf8.codes");
         int len = s.m_length;
         long n = args.arg(2).tolong();
         byte[] b = s.m_bytes;

@@ -1,5 +1,6 @@
-package io.zentinel.sentinel.lua.worker.lua.lib;
+package io.zentinel.sentinel.lua.worker.sandbox;
 
+import io.zentinel.sentinel.lua.worker.dialect.IntegerRule;
 import org.luaj.vm2.LuaError;
 import org.luaj.vm2.LuaString;
 import org.luaj.vm2.LuaTable;
@@ -9,15 +10,16 @@ import org.luaj.vm2.Varargs;
 /**
  * Argument checks with Lua 5.4's messages, naming the function as Lua 5.4 does:
  * {@code bad argument #1 to 'json.decode' (string expected, got nil)}. Every check raises a
- * {@link LuaError}, so scripts can {@code pcall} them.
+ * {@link LuaError}, so scripts can {@code pcall} them. Shared by the sandbox's own functions and
+ * the agent's libraries.
  */
-final class LibArgs {
+public final class LuaArgs {
 
-    private LibArgs() {
+    private LuaArgs() {
     }
 
     /** A string argument; numbers are converted as Lua does. */
-    static LuaString string(Varargs args, int i, String fn) {
+    public static LuaString string(Varargs args, int i, String fn) {
         LuaValue v = args.arg(i);
         if (!v.isstring()) {
             throw typeError(args, i, fn, "string");
@@ -26,12 +28,12 @@ final class LibArgs {
     }
 
     /** A string argument, or {@code null} when it is nil or absent. */
-    static LuaString optString(Varargs args, int i, String fn) {
+    public static LuaString optString(Varargs args, int i, String fn) {
         return args.arg(i).isnil() ? null : string(args, i, fn);
     }
 
     /** A number argument (or a numeric string). */
-    static double number(Varargs args, int i, String fn) {
+    public static double number(Varargs args, int i, String fn) {
         LuaValue n = args.arg(i).tonumber();
         if (n.isnil()) {
             throw typeError(args, i, fn, "number");
@@ -39,30 +41,28 @@ final class LibArgs {
         return n.todouble();
     }
 
-    /** An integer argument: a number (or numeric string) with an exact integer value. */
-    static long integer(Varargs args, int i, String fn) {
-        LuaValue v = args.arg(i);
-        LuaValue n = v.tonumber();
-        if (n.isnil()) {
+    /**
+     * An integer argument: a number (or numeric string) that counts as an integer by the
+     * dialect's rule ({@link IntegerRule}), so {@code math.maxinteger}, the double 2^63, is one.
+     */
+    public static long integer(Varargs args, int i, String fn) {
+        if (args.arg(i).tonumber().isnil()) {
             throw typeError(args, i, fn, "number");
         }
-        if (n.isinttype()) {
-            return n.toint();
-        }
-        double d = n.todouble();
-        if (d != Math.rint(d) || Math.abs(d) >= 0x1p63) {
+        Long n = IntegerRule.integerOf(args.arg(i));
+        if (n == null) {
             throw argError(i, fn, "number has no integer representation");
         }
-        return (long) d;
+        return n;
     }
 
     /** An integer argument, or {@code dflt} when it is nil or absent. */
-    static long optInteger(Varargs args, int i, String fn, long dflt) {
+    public static long optInteger(Varargs args, int i, String fn, long dflt) {
         return args.arg(i).isnil() ? dflt : integer(args, i, fn);
     }
 
     /** A table argument. */
-    static LuaTable table(Varargs args, int i, String fn) {
+    public static LuaTable table(Varargs args, int i, String fn) {
         LuaValue v = args.arg(i);
         if (!v.istable()) {
             throw typeError(args, i, fn, "table");
@@ -70,11 +70,11 @@ final class LibArgs {
         return (LuaTable) v;
     }
 
-    static LuaError argError(int i, String fn, String message) {
+    public static LuaError argError(int i, String fn, String message) {
         return new LuaError("bad argument #" + i + " to '" + fn + "' (" + message + ")");
     }
 
-    static LuaError typeError(Varargs args, int i, String fn, String expected) {
+    public static LuaError typeError(Varargs args, int i, String fn, String expected) {
         String got = i > args.narg() ? "no value" : args.arg(i).typename();
         return argError(i, fn, expected + " expected, got " + got);
     }
