@@ -1,8 +1,8 @@
 package io.zentinel.sentinel.lua.worker;
 
-import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.FileDescriptor;
+import java.io.FileInputStream;
 import java.io.FileOutputStream;
 import java.io.OutputStream;
 
@@ -39,7 +39,8 @@ public final class WorkerMain {
         if (args.length > 0) {
             LOG.warn("worker - ignoring {} command-line arguments: configuration comes in the init frame", args.length);
         }
-        WorkerLoop loop = new WorkerLoop(new BufferedInputStream(System.in, 64 * 1024), frames, WorkerMain::die);
+        // the frame reader buffers for itself; System.in's own buffer would cost a system call per read
+        WorkerLoop loop = new WorkerLoop(new FileInputStream(FileDescriptor.in), frames, WorkerMain::die);
         WorkerExit status = loop.run();
         System.exit(status.code());
     }

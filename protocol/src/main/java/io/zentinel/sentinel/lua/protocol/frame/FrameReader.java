@@ -12,15 +12,39 @@ import java.util.Objects;
  * cannot make the reader allocate more than the limit. The reader does not interpret the frame:
  * for the proxy the first byte is the message type, for the worker pipe the whole frame is a
  * protobuf message. Not thread-safe: one thread reads a stream.
+ *
+ * <p>The reader buffers for itself: give it the unbuffered stream. One {@code read} of the stream
+ * takes whatever has arrived, often several frames, and {@link #hasBufferedFrame()} tells the
+ * caller whether the next frame is already there, so that it can hold back a flush of its own
+ * output until it is about to wait. (A {@code BufferedInputStream} underneath would ask the
+ * stream for {@code available()}, one more system call per read.) A frame larger than the buffer
+ * is read into its own array past the buffer.
  */
 public final class FrameReader {
+    /** Bytes read from the stream at most at once. */
+    public static final int DEFAULT_BUFFER_BYTES = 64 * 1024;
+
+    private static final int PREFIX_BYTES = 4;
+
     private final InputStream in;
     private final FrameLimits limits;
-    private final byte[] prefix = new byte[4];
+    private final byte[] buffer;
+    /** The unread bytes are {@code buffer[start, end)}. */
+    private int start;
+    private int end;
 
     public FrameReader(InputStream in, FrameLimits limits) {
+        this(in, limits, DEFAULT_BUFFER_BYTES);
+    }
+
+    /** @param bufferBytes bytes read from the stream at most at once; at least 16 */
+    public FrameReader(InputStream in, FrameLimits limits, int bufferBytes) {
         this.in = Objects.requireNonNull(in, "in");
         this.limits = Objects.requireNonNull(limits, "limits");
+        if (bufferBytes < 16) {
+            throw new IllegalArgumentException("bufferBytes must be at least 16 (was " + bufferBytes + ")");
+        }
+        this.buffer = new byte[bufferBytes];
     }
 
     /**
@@ -32,23 +56,26 @@ public final class FrameReader {
      * @throws CorruptFrameException  when the length is zero or the stream ends inside a frame
      */
     public byte[] read() throws IOException {
-        int got = readFully(prefix, 0, 4);
-        if (got == 0) {
-            return null;
-        }
-        if (got < 4) {
+        if (!fill(PREFIX_BYTES)) {
+            int got = end - start;
+            if (got == 0) {
+                return null;
+            }
             throw new CorruptFrameException("stream ended inside a frame's length prefix (" + got + " of 4 bytes)");
         }
-        long length = ((prefix[0] & 0xFFL) << 24) | ((prefix[1] & 0xFF) << 16)
-                | ((prefix[2] & 0xFF) << 8) | (prefix[3] & 0xFF);
+        long length = lengthAt(start);
         if (length == 0) {
             throw new CorruptFrameException("frame length 0 is invalid");
         }
         if (length > limits.maxFrameBytes()) {
             throw new FrameTooLargeException(length, limits);
         }
+        start += PREFIX_BYTES;
         byte[] frame = new byte[(int) length];
-        int body = readFully(frame, 0, frame.length);
+        int copied = Math.min(end - start, frame.length);
+        System.arraycopy(buffer, start, frame, 0, copied);
+        start += copied;
+        int body = copied + readDirect(frame, copied);
         if (body < frame.length) {
             throw new CorruptFrameException(
                     "stream ended inside a frame (" + body + " of " + frame.length + " bytes)");
@@ -56,20 +83,62 @@ public final class FrameReader {
         return frame;
     }
 
-    private int readFully(byte[] buffer, int offset, int length) throws IOException {
-        int total = 0;
-        while (total < length) {
-            int n;
-            try {
-                n = in.read(buffer, offset + total, length - total);
-            } catch (EOFException e) {
-                n = -1;
+    /**
+     * Whether a whole frame (or a length prefix the next {@link #read()} rejects) is buffered, so
+     * that the next {@code read()} returns without reading the stream.
+     */
+    public boolean hasBufferedFrame() {
+        int buffered = end - start;
+        if (buffered < PREFIX_BYTES) {
+            return false;
+        }
+        long length = lengthAt(start);
+        return length == 0 || length > limits.maxFrameBytes() || buffered - PREFIX_BYTES >= length;
+    }
+
+    private long lengthAt(int at) {
+        return ((buffer[at] & 0xFFL) << 24) | ((buffer[at + 1] & 0xFF) << 16)
+                | ((buffer[at + 2] & 0xFF) << 8) | (buffer[at + 3] & 0xFF);
+    }
+
+    /** Reads until {@code bytes} are buffered; {@code false} if the stream ended first. */
+    private boolean fill(int bytes) throws IOException {
+        if (end - start >= bytes) {
+            return true;
+        }
+        if (start > 0) {
+            System.arraycopy(buffer, start, buffer, 0, end - start);
+            end -= start;
+            start = 0;
+        }
+        while (end < bytes) {
+            int n = readStream(buffer, end, buffer.length - end);
+            if (n < 0) {
+                return false;
             }
+            end += n;
+        }
+        return true;
+    }
+
+    /** The rest of a frame longer than what was buffered goes straight into the frame's array. */
+    private int readDirect(byte[] frame, int offset) throws IOException {
+        int total = 0;
+        while (offset + total < frame.length) {
+            int n = readStream(frame, offset + total, frame.length - offset - total);
             if (n < 0) {
                 break;
             }
             total += n;
         }
         return total;
+    }
+
+    private int readStream(byte[] into, int offset, int length) throws IOException {
+        try {
+            return in.read(into, offset, length);
+        } catch (EOFException e) {
+            return -1;
+        }
     }
 }

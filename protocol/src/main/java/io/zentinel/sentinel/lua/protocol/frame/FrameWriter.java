@@ -29,6 +29,14 @@ public final class FrameWriter {
     }
 
     /**
+     * Like {@link #write(byte[])} but leaves the frame in the stream's buffer until
+     * {@link #flush()} (see {@link FlushBatch}).
+     */
+    public void writeUnflushed(byte[] frame) throws IOException {
+        writeFrame(-1, frame, false);
+    }
+
+    /**
      * Writes one frame whose first byte is {@code lead} followed by {@code rest}, without
      * copying them together (the proxy's type byte and JSON payload).
      */

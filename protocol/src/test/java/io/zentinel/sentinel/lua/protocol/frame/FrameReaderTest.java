@@ -16,8 +16,10 @@ import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class FrameReaderTest {
     /** Golden frame §12.1 of agent-protocol-v2.md: header {@code 00 00 00 7d 01}, 124 payload bytes. */
@@ -92,7 +94,39 @@ class FrameReaderTest {
     }
 
     @Test
-    void readsManyFramesOfRandomSizesFromRandomPieces() throws IOException {
+    void readsFramesThatArrivedTogetherWithOneReadAndSaysWhenTheNextIsBuffered() throws IOException {
+        ByteArrayOutputStream all = new ByteArrayOutputStream();
+        all.writeBytes(wire("00 00 00 7d 01", HANDSHAKE_JSON));
+        all.writeBytes(wire("00 00 00 2c 41", PING_JSON));
+        all.writeBytes(new byte[] {0, 0, 0, 1, 0x42, 0, 0, 0, 9, 0x41}); // a Pong, then 1 of 9 bytes
+        ThrottledInputStream in = new ThrottledInputStream(all.toByteArray(), Integer.MAX_VALUE);
+        FrameReader reader = reader(in);
+
+        assertFalse(reader.hasBufferedFrame(), "nothing read yet");
+        assertArrayEquals(typed(0x01, HANDSHAKE_JSON), reader.read());
+        assertEquals(1, in.reads());
+        assertTrue(reader.hasBufferedFrame());
+        assertArrayEquals(typed(0x41, PING_JSON), reader.read());
+        assertTrue(reader.hasBufferedFrame());
+        assertArrayEquals(new byte[] {0x42}, reader.read());
+        assertEquals(1, in.reads(), "three frames, one read of the stream");
+        assertFalse(reader.hasBufferedFrame(), "only 1 of the next frame's 9 bytes is there");
+        assertThrows(CorruptFrameException.class, reader::read);
+    }
+
+    @Test
+    void saysAnOversizePrefixIsBufferedSoThatTheNextReadRejectsItAtOnce() throws IOException {
+        FrameReader reader = reader(new ByteArrayInputStream(new byte[] {0, 0, 0, 1, 0x42, (byte) 0xff, 0, 0, 0}));
+
+        reader.read();
+
+        assertTrue(reader.hasBufferedFrame());
+        assertThrows(FrameTooLargeException.class, reader::read);
+    }
+
+    @ParameterizedTest(name = "buffer of {0} bytes")
+    @ValueSource(ints = {16, 1000, FrameReader.DEFAULT_BUFFER_BYTES})
+    void readsManyFramesOfRandomSizesFromRandomPieces(int bufferBytes) throws IOException {
         Random random = new Random(42);
         ByteArrayOutputStream all = new ByteArrayOutputStream();
         byte[][] frames = new byte[300][];
@@ -115,7 +149,7 @@ class FrameReaderTest {
                 return in.read(b, off, Math.min(len, 1 + random.nextInt(5000)));
             }
         };
-        FrameReader reader = reader(pieces);
+        FrameReader reader = new FrameReader(pieces, FrameLimits.PROXY_V2, bufferBytes);
 
         for (byte[] expected : frames) {
             assertArrayEquals(expected, reader.read());
@@ -134,7 +168,7 @@ class FrameReaderTest {
 
     @Test
     void rejectsOversizeLengthBeforeReadingTheBody() {
-        ByteArrayInputStream in = new ByteArrayInputStream(new byte[] {0x01, 0x00, 0x00, 0x01, 0x10, 1, 2, 3});
+        ThrottledInputStream in = new ThrottledInputStream(new byte[] {0x01, 0x00, 0x00, 0x01, 0x10, 1, 2, 3}, 4);
         FrameReader reader = reader(in);
 
         FrameTooLargeException e = assertThrows(FrameTooLargeException.class, reader::read);
@@ -142,7 +176,7 @@ class FrameReaderTest {
         assertEquals("frame length (16777217) exceeds the maximum allowed (16777216, from 'agent protocol v2')",
                 e.getMessage());
         assertEquals(16_777_217L, e.length());
-        assertEquals(4, in.available(), "nothing after the prefix was consumed");
+        assertEquals(1, in.reads(), "nothing after the prefix was read");
     }
 
     @Test
@@ -203,6 +237,13 @@ class FrameReaderTest {
         };
 
         assertNull(reader(throwing).read());
+    }
+
+    @Test
+    void rejectsABufferTooSmallForAPrefixAndSomeBytes() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new FrameReader(InputStream.nullInputStream(), FrameLimits.PROXY_V2, 15));
+        assertEquals("bufferBytes must be at least 16 (was 15)", e.getMessage());
     }
 
     @Test

@@ -4,7 +4,6 @@ import io.zentinel.sentinel.lua.protocol.frame.FrameLimits;
 import io.zentinel.sentinel.lua.protocol.frame.FrameReader;
 import io.zentinel.sentinel.lua.protocol.frame.FrameWriter;
 import io.zentinel.sentinel.lua.supervisor.proxy.ProxyCodec;
-import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -198,7 +197,7 @@ public final class LoadGenerator {
             this.depth = depth;
             this.events = plan.workload().events();
             this.socket = AFUNIXSocket.connectTo(AFUNIXSocketAddress.of(plan.socket()));
-            this.reader = new FrameReader(new BufferedInputStream(socket.getInputStream(), 65536), FrameLimits.PROXY_V2);
+            this.reader = new FrameReader(socket.getInputStream(), FrameLimits.PROXY_V2);
             this.writer = new FrameWriter(new BufferedOutputStream(socket.getOutputStream(), 65536), FrameLimits.PROXY_V2);
             this.peerPid = socket.getPeerCredentials().getPid();
             writer.write((byte) ProxyCodec.HANDSHAKE_REQUEST, EventTemplate.HANDSHAKE);

@@ -1,6 +1,7 @@
 package io.zentinel.sentinel.lua.supervisor.pool;
 
 import com.google.protobuf.CodedOutputStream;
+import io.zentinel.sentinel.lua.protocol.frame.FlushBatch;
 import io.zentinel.sentinel.lua.protocol.frame.FrameLimits;
 import io.zentinel.sentinel.lua.protocol.frame.FrameReader;
 import io.zentinel.sentinel.lua.protocol.frame.FrameWriter;
@@ -14,7 +15,6 @@ import io.zentinel.sentinel.lua.protocol.v1.WorkerMessage;
 import io.zentinel.sentinel.lua.protocol.v1.WorkerReady;
 import io.zentinel.sentinel.lua.supervisor.cgroup.CgroupExits;
 import io.zentinel.sentinel.lua.supervisor.config.AgentConfig;
-import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -88,6 +88,8 @@ public final class WorkerHandle implements WorkerChannel {
     private final Duration heartbeatInterval;
     private final ScheduledExecutorService timer;
     private final FrameWriter stdin;
+    /** One instance, so that a {@link FlushBatch} holds it once however many calls it sends. */
+    private final Runnable flushStdin = this::flushStdin;
     /** The OOM kills counted in the worker's cgroup (-1: unknown); read once, at the exit. */
     private final LongSupplier oomKills;
     private final ProcessLimits processLimits;
@@ -341,12 +343,30 @@ public final class WorkerHandle implements WorkerChannel {
         }
         startSweep();
         try {
-            stdin.write(withCallId(call, callId));
+            byte[] frame = withCallId(call, callId);
+            if (FlushBatch.hold(flushStdin)) {
+                stdin.writeUnflushed(frame); // a reader thread with more frames at hand flushes later
+            } else {
+                stdin.write(frame);
+            }
         } catch (IOException e) {
-            // the process is gone or going: its exit fails this call with the real cause
-            killUnlessExiting("pipe write failed: " + e.getMessage());
+            pipeWriteFailed(e);
         }
         return future;
+    }
+
+    /** Sends calls whose flush a {@link FlushBatch} held back. */
+    private void flushStdin() {
+        try {
+            stdin.flush();
+        } catch (IOException e) {
+            pipeWriteFailed(e);
+        }
+    }
+
+    private void pipeWriteFailed(IOException e) {
+        // the process is gone or going: its exit fails the calls with the real cause
+        killUnlessExiting("pipe write failed: " + e.getMessage());
     }
 
     /**
@@ -448,9 +468,12 @@ public final class WorkerHandle implements WorkerChannel {
 
     /** Runs on the platform thread {@code worker-<id>-stdout}. */
     private void readLoop() {
-        FrameReader reader = new FrameReader(new BufferedInputStream(process.getInputStream(), 64 * 1024), PIPE_LIMITS);
-        try {
+        FrameReader reader = new FrameReader(process.getInputStream(), PIPE_LIMITS);
+        try (FlushBatch batch = FlushBatch.open()) {
             while (true) {
+                if (!reader.hasBufferedFrame()) {
+                    batch.flushHeld(); // calls handed to workers for the results read so far
+                }
                 byte[] frame = reader.read();
                 if (frame == null) {
                     break;

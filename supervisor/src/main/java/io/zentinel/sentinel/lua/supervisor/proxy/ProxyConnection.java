@@ -1,12 +1,12 @@
 package io.zentinel.sentinel.lua.supervisor.proxy;
 
+import io.zentinel.sentinel.lua.protocol.frame.FlushBatch;
 import io.zentinel.sentinel.lua.protocol.frame.FrameException;
 import io.zentinel.sentinel.lua.protocol.frame.FrameLimits;
 import io.zentinel.sentinel.lua.protocol.frame.FrameReader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.net.Socket;
@@ -234,8 +234,7 @@ public final class ProxyConnection implements Runnable {
     public void run() {
         stats.connectionOpened();
         try {
-            FrameReader reader = new FrameReader(
-                    new BufferedInputStream(socket.getInputStream(), BUFFER_BYTES), FrameLimits.PROXY_V2);
+            FrameReader reader = new FrameReader(socket.getInputStream(), FrameLimits.PROXY_V2, BUFFER_BYTES);
             outbox = new FrameOutbox(name, new BufferedOutputStream(socket.getOutputStream(), BUFFER_BYTES), this::close);
             outbox.start();
             if (closing) {
@@ -316,7 +315,16 @@ public final class ProxyConnection implements Runnable {
 
     /** The read loop; {@code true} at end of file, {@code false} when the connection must close now. */
     private boolean serve(FrameReader reader) throws IOException, InterruptedException {
+        try (FlushBatch batch = FlushBatch.open()) {
+            return serve(reader, batch);
+        }
+    }
+
+    private boolean serve(FrameReader reader, FlushBatch batch) throws IOException, InterruptedException {
         while (true) {
+            if (!reader.hasBufferedFrame()) {
+                batch.flushHeld(); // the calls of the events read so far go to the workers
+            }
             byte[] frame = reader.read();
             if (frame == null) {
                 drainAfterEof();
@@ -398,6 +406,7 @@ public final class ProxyConnection implements Runnable {
             thread.start();
         } catch (RuntimeException | OutOfMemoryError e) {
             log.warn("{} - could not start an event thread ({}); answering on the reader thread", name, e.toString());
+            FlushBatch.flushCurrent(); // the handler may wait for a VM that a held call would free
             answer(dispatched);
         }
         return true;
@@ -559,6 +568,9 @@ public final class ProxyConnection implements Runnable {
     private boolean acquireSlot() throws InterruptedException {
         lock.lock();
         try {
+            if (inFlight >= settings.maxInFlightEvents()) {
+                FlushBatch.flushCurrent(); // the slots free up only once the held calls are sent
+            }
             while (inFlight >= settings.maxInFlightEvents() && !closing) {
                 slotFree.await();
             }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.zentinel.sentinel.lua.protocol.frame.FlushBatch;
 import io.zentinel.sentinel.lua.protocol.v1.Header;
 import io.zentinel.sentinel.lua.protocol.v1.Heartbeat;
 import io.zentinel.sentinel.lua.protocol.v1.HookCall;
@@ -149,6 +150,40 @@ class WorkerHandleTest {
         assertEquals(0, handle.inFlight());
         IllegalStateException e = assertThrows(IllegalStateException.class, handle::release);
         assertEquals("worker-1 - release without a reservation", e.getMessage());
+    }
+
+    @Test
+    void callsMadeOnAThreadWithAFlushBatchLeaveWhenTheBatchIsFlushed() throws Exception {
+        FakeProcess process = process();
+        WorkerHandle handle = readyHandle(process);
+        assertTrue(handle.tryReserve());
+        assertTrue(handle.tryReserve());
+
+        try (FlushBatch batch = FlushBatch.open()) {
+            handle.call(HookCall.newBuilder().setCorrelationId("a").build());
+            handle.call(HookCall.newBuilder().setCorrelationId("b").build());
+            assertNull(process.received(Duration.ofMillis(200)), "held back in the pipe's buffer");
+
+            batch.flushHeld();
+
+            assertEquals("a", process.received(WAIT).getCall().getCorrelationId());
+            assertEquals("b", process.received(WAIT).getCall().getCorrelationId());
+        }
+    }
+
+    @Test
+    void aHeldCallThatCannotBeWrittenKillsTheWorkerWhenTheBatchIsFlushed() throws Exception {
+        FakeProcess process = process();
+        WorkerHandle handle = readyHandle(process);
+        process.closeStdin();
+        CompletableFuture<HookResult> call;
+
+        try (FlushBatch ignored = FlushBatch.open()) {
+            call = handle.call(HookCall.getDefaultInstance());
+        }
+
+        WorkerGoneException e = gone(call);
+        assertEquals("worker-1 - killed: pipe write failed: Broken pipe (killed by SIGKILL (exit 137))", e.getMessage());
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.zentinel.sentinel.lua.supervisor.proxy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.zentinel.sentinel.lua.protocol.frame.FlushBatch;
 import io.zentinel.sentinel.lua.protocol.frame.FrameLimits;
 import io.zentinel.sentinel.lua.protocol.frame.FrameReader;
 import io.zentinel.sentinel.lua.protocol.frame.FrameWriter;
@@ -13,6 +14,7 @@ import org.newsclub.net.unix.AFUNIXSocketAddress;
 
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -616,6 +618,46 @@ class ProxyConnectionTest {
             assertEquals("bp-" + i, StrictJson.checkAgentResponse(await(answers.get(i))));
         }
         assertEquals(2, maxConcurrent.get());
+    }
+
+    @Test
+    void aReaderSendsWhatItHeldBackBeforeItWaitsForAFreeSlot() throws Exception {
+        List<Boolean> held = new CopyOnWriteArrayList<>();
+        start(new ProxyConnection.Settings(CAPS, new EventHandler() {
+            @Override
+            public AgentResponse handle(AgentEvent event) {
+                throw new AssertionError("answered asynchronously");
+            }
+
+            @Override
+            public CompletableFuture<AgentResponse> handleAsync(AgentEvent event) {
+                // like a worker call: the answer comes only once the held flush has run
+                CompletableFuture<AgentResponse> answer = new CompletableFuture<>();
+                Runnable send = () -> answer.complete(AgentResponse.allow(event.correlationId()));
+                boolean wasHeld = FlushBatch.hold(send);
+                held.add(wasHeld);
+                if (!wasHeld) {
+                    send.run();
+                }
+                return answer;
+            }
+        }, ProxyConnectionTest::fallback).withMaxInFlightEvents(1));
+        FakeProxy proxy = connectAndHandshake();
+        ByteArrayOutputStream burst = new ByteArrayOutputStream();
+        FrameWriter frames = new FrameWriter(burst, FrameLimits.PROXY_V2);
+        List<CompletableFuture<JsonNode>> answers = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            answers.add(proxy.expectResponse("held-" + i));
+            frames.write((byte) ProxyCodec.REQUEST_HEADERS,
+                    FakeProxy.requestHeaders("held-" + i).getBytes(StandardCharsets.UTF_8));
+        }
+
+        proxy.sendRaw(burst.toByteArray()); // three events in one write, one slot
+
+        for (int i = 0; i < 3; i++) {
+            assertEquals("held-" + i, StrictJson.checkAgentResponse(await(answers.get(i))));
+        }
+        assertEquals(List.of(true, true, true), held, "the reader thread held every flush back");
     }
 
     // ---- helpers ----------------------------------------------------------------------------------
