@@ -565,12 +565,22 @@ public final class ProxyConnection implements Runnable {
         }
     }
 
+    /** Takes an in-flight slot, waiting while all are taken; only the reader thread takes slots. */
     private boolean acquireSlot() throws InterruptedException {
+        boolean full;
         lock.lock();
         try {
-            if (inFlight >= settings.maxInFlightEvents()) {
-                FlushBatch.flushCurrent(); // the slots free up only once the held calls are sent
-            }
+            full = inFlight >= settings.maxInFlightEvents();
+        } finally {
+            lock.unlock();
+        }
+        if (full) {
+            // The slots free up only once the held calls are sent. Outside the lock: the flush
+            // may wait for a worker to read its pipe, and answers need the lock to free a slot.
+            FlushBatch.flushCurrent();
+        }
+        lock.lock();
+        try {
             while (inFlight >= settings.maxInFlightEvents() && !closing) {
                 slotFree.await();
             }
