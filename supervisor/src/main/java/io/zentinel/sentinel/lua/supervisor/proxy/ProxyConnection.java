@@ -316,11 +316,11 @@ public final class ProxyConnection implements Runnable {
     /** The read loop; {@code true} at end of file, {@code false} when the connection must close now. */
     private boolean serve(FrameReader reader) throws IOException, InterruptedException {
         try (FlushBatch batch = FlushBatch.open()) {
-            return serve(reader, batch);
+            return serveFrames(reader, batch);
         }
     }
 
-    private boolean serve(FrameReader reader, FlushBatch batch) throws IOException, InterruptedException {
+    private boolean serveFrames(FrameReader reader, FlushBatch batch) throws IOException, InterruptedException {
         while (true) {
             if (!reader.hasBufferedFrame()) {
                 batch.flushHeld(); // the calls of the events read so far go to the workers

@@ -156,8 +156,6 @@ class WorkerHandleTest {
     void callsMadeOnAThreadWithAFlushBatchLeaveWhenTheBatchIsFlushed() throws Exception {
         FakeProcess process = process();
         WorkerHandle handle = readyHandle(process);
-        assertTrue(handle.tryReserve());
-        assertTrue(handle.tryReserve());
 
         try (FlushBatch batch = FlushBatch.open()) {
             handle.call(HookCall.newBuilder().setCorrelationId("a").build());
