@@ -567,31 +567,35 @@ public final class ProxyConnection implements Runnable {
 
     /** Takes an in-flight slot, waiting while all are taken; only the reader thread takes slots. */
     private boolean acquireSlot() throws InterruptedException {
-        boolean full;
         lock.lock();
         try {
-            full = inFlight >= settings.maxInFlightEvents();
+            if (closing || inFlight < settings.maxInFlightEvents()) {
+                return takeSlot();
+            }
         } finally {
             lock.unlock();
         }
-        if (full) {
-            // The slots free up only once the held calls are sent. Outside the lock: the flush
-            // may wait for a worker to read its pipe, and answers need the lock to free a slot.
-            FlushBatch.flushCurrent();
-        }
+        // The slots free up only once the held calls are sent. Outside the lock: the flush may
+        // wait for a worker to read its pipe, and answers need the lock to free a slot.
+        FlushBatch.flushCurrent();
         lock.lock();
         try {
             while (inFlight >= settings.maxInFlightEvents() && !closing) {
                 slotFree.await();
             }
-            if (closing) {
-                return false;
-            }
-            inFlight++;
-            return true;
+            return takeSlot();
         } finally {
             lock.unlock();
         }
+    }
+
+    /** Under the lock, once a slot is free or the connection is closing. */
+    private boolean takeSlot() {
+        if (closing) {
+            return false;
+        }
+        inFlight++;
+        return true;
     }
 
     private void releaseSlot() {
