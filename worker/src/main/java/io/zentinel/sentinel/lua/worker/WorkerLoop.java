@@ -52,6 +52,8 @@ import org.slf4j.LoggerFactory;
  *     {@link ReaderRole#RELIEF_NANOS} another VM thread takes the turn, so results may come back
  *     in another order than the calls; the id links them. While every VM is busy the pipe is not
  *     read (back pressure on the pipe).</li>
+ * <li>After answering a call, a VM that is due by the init's {@code vm_renewal} gives its
+ *     scripts fresh environments ({@link RenewingVm}) on its own thread.</li>
  * <li>{@code Heartbeat}s are echoed at once by the reading thread.</li>
  * <li>{@code Shutdown}: no more messages are read, the calls already read are finished, the
  *     output is closed, then {@link #run()} returns {@code RETIRED}.</li>
@@ -157,6 +159,7 @@ public final class WorkerLoop {
         volatile List<LuaVm.ScriptLoad> loads;
         volatile Throwable failure;
         volatile ScriptSelector selector;
+        volatile List<ScriptSelector.Entry> entries;
     }
 
     /** Starts the VMs and answers ready; returns a status to exit with, or {@code null} to go on. */
@@ -172,6 +175,7 @@ public final class WorkerLoop {
                 throw new IllegalArgumentException("WorkerInit.vm_count must be between 1 and " + MAX_VMS
                         + " (was " + init.getVmCount() + ")");
             }
+            new VmLifetime(init.getVmRenewal(), 0); // checks the limits before any VM starts
         } catch (IllegalArgumentException e) {
             LOG.error("worker-{} - invalid init: {}", workerId, e.getMessage());
             return WorkerExit.PROTOCOL;
@@ -198,6 +202,7 @@ public final class WorkerLoop {
             if (slot.failure != null) {
                 for (Slot other : slots) {
                     other.selector = new ScriptSelector(List.of());
+                    other.entries = List.of();
                 }
                 go.countDown();
                 abandon();
@@ -209,6 +214,7 @@ public final class WorkerLoop {
         ScriptSelector selector = new ScriptSelector(entries);
         for (Slot slot : slots) {
             slot.selector = selector;
+            slot.entries = entries;
         }
         go.countDown();
         WorkerReady.Builder ready = WorkerReady.newBuilder().setWorkerId(workerId).addAllProblems(problems);
@@ -286,8 +292,8 @@ public final class WorkerLoop {
             loaded.countDown();
             counted = true;
             go.await();
-            vm.use(slot.selector);
-            serve(vm);
+            serve(new RenewingVm(vm, slot.selector, slot.entries,
+                    new VmLifetime(init.getVmRenewal(), System.nanoTime())));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (Throwable t) {
@@ -303,7 +309,7 @@ public final class WorkerLoop {
      * One VM thread's turns: while it holds the {@link ReaderRole} it reads a message and acts on
      * it; a call it runs itself. Returns when the turns end.
      */
-    private void serve(LuaVm vm) throws InterruptedException {
+    private void serve(RenewingVm vm) throws InterruptedException {
         boolean holding = role.take();
         while (holding) {
             SupervisorMessage message = next();
@@ -317,6 +323,9 @@ public final class WorkerLoop {
                     if (!answer(WorkerMessage.newBuilder().setResult(result).build())) {
                         return;
                     }
+                    // Still counted as running the call: a renewal does not keep the pipe unread
+                    // longer than a slow call would.
+                    vm.answered();
                     holding = role.resume() || role.take();
                 }
                 case HEARTBEAT -> {

@@ -30,6 +30,7 @@ import io.zentinel.sentinel.lua.protocol.v1.ScriptInfo;
 import io.zentinel.sentinel.lua.protocol.v1.ScriptSource;
 import io.zentinel.sentinel.lua.protocol.v1.Shutdown;
 import io.zentinel.sentinel.lua.protocol.v1.SupervisorMessage;
+import io.zentinel.sentinel.lua.protocol.v1.VmRenewal;
 import io.zentinel.sentinel.lua.protocol.v1.WorkerInit;
 import io.zentinel.sentinel.lua.protocol.v1.WorkerMessage;
 import io.zentinel.sentinel.lua.protocol.v1.WorkerReady;
@@ -214,6 +215,51 @@ class WorkerLoopTest {
         assertEquals(List.of(2L, 1L), order, "the fast call is answered by the other VM first");
         send(SupervisorMessage.newBuilder().setShutdown(Shutdown.getDefaultInstance()).build());
         assertEquals(WorkerExit.RETIRED, exitStatus());
+    }
+
+    @Test
+    void aVmIsRenewedWithFreshGlobalsAfterMaxExecutions() throws Exception {
+        String counter = """
+                -- name: counter
+                function on_request_headers(request)
+                    calls = (calls or 0) + 1
+                    request:set_header("X-Calls", tostring(calls))
+                end
+                """;
+        // Jitter shortens a limit by up to 2.5%: nothing at 3.
+        startAndAwaitReady(init(1, "counter.lua", counter).toBuilder()
+                .setVmRenewal(VmRenewal.newBuilder().setMaxExecutions(3)).build());
+        List<String> seen = new ArrayList<>();
+        for (int i = 1; i <= 7; i++) {
+            send(call(i, "GET", "/"));
+            seen.add(receive().getResult().getVerdict().getRequestHeaders(0).getValue());
+        }
+        assertEquals(List.of("1", "2", "3", "1", "2", "3", "1"), seen);
+    }
+
+    @Test
+    void withoutRenewalAVmKeepsItsGlobals() throws Exception {
+        String counter = """
+                function on_request_headers(request)
+                    calls = (calls or 0) + 1
+                    request:set_header("X-Calls", tostring(calls))
+                end
+                """;
+        startAndAwaitReady(init(1, "counter.lua", counter));
+        String last = null;
+        for (int i = 1; i <= 10; i++) {
+            send(call(i, "GET", "/"));
+            last = receive().getResult().getVerdict().getRequestHeaders(0).getValue();
+        }
+        assertEquals("10", last);
+    }
+
+    @Test
+    void anInitWithAnAgeBeyondRangeIsAProtocolError() throws Exception {
+        start();
+        send(SupervisorMessage.newBuilder().setInit(init(1, "h.lua", HEADERS).toBuilder()
+                .setVmRenewal(VmRenewal.newBuilder().setMaxAgeMs(-1))).build());
+        assertEquals(WorkerExit.PROTOCOL, exitStatus());
     }
 
     @Test

@@ -213,9 +213,11 @@ public final class ConfigLoader {
                 .orElse(d.heartbeatInterval());
         int nice = block.smallInteger("nice").orElse(d.nice());
         long cpuSeconds = block.integer("cpu-seconds").orElse(d.cpuSeconds());
+        Duration maxAge = block.duration("max-age", ChronoUnit.SECONDS).orElse(d.maxAge());
+        long maxExecutions = block.integer("max-executions").orElse(d.maxExecutions());
         block.rejectUnknown();
         return new WorkerConfig(count, vmsPerWorker, heapBytes, memoryBytes, cpuPercent, pidsMax, startTimeout,
-                killGrace, heartbeatInterval, nice, cpuSeconds);
+                killGrace, heartbeatInterval, nice, cpuSeconds, maxAge, maxExecutions);
     }
 
     private static AdminConfig admin(ConfigBlock block, Path base) {

@@ -3,12 +3,13 @@ package io.zentinel.sentinel.lua.supervisor.config;
 import java.time.Duration;
 
 /**
- * The {@code vm-pool} block: how many Lua VMs run, and when the worker processes hosting them are
- * retired.
+ * The {@code vm-pool} block: how many Lua VMs run, and when each is replaced by a fresh one inside
+ * its worker (new globals, the scripts' top-level code run again). When the worker processes
+ * themselves are retired is {@link WorkerConfig#maxAge()} and {@link WorkerConfig#maxExecutions()}.
  *
  * @param size          {@code vm-pool.size}: Lua VMs over all workers (see {@link WorkerConfig#vmsPerWorker()})
- * @param maxAge        {@code vm-pool.max-age}: lifetime of a worker process before it is retired
- * @param maxExecutions {@code vm-pool.max-executions}: hook executions a worker runs before it is retired
+ * @param maxAge        {@code vm-pool.max-age}: lifetime of one Lua VM before it is renewed
+ * @param maxExecutions {@code vm-pool.max-executions}: calls one Lua VM runs before it is renewed
  */
 public record VmPoolConfig(int size, Duration maxAge, long maxExecutions) {
 

@@ -21,6 +21,8 @@ import java.time.Duration;
  *                          supervisor) to 19 (yields the most)
  * @param cpuSeconds        {@code workers.cpu-seconds}: RLIMIT_CPU of each worker process, the CPU time
  *                          it may use over its whole life; {@value #NO_CPU_LIMIT} for none
+ * @param maxAge            {@code workers.max-age}: lifetime of a worker process before it is retired
+ * @param maxExecutions     {@code workers.max-executions}: calls a worker process serves before it is retired
  */
 public record WorkerConfig(
         int count,
@@ -33,7 +35,9 @@ public record WorkerConfig(
         Duration killGrace,
         Duration heartbeatInterval,
         int nice,
-        long cpuSeconds) {
+        long cpuSeconds,
+        Duration maxAge,
+        long maxExecutions) {
 
     /** {@code workers.cpu-seconds} when the CPU time of a worker is not limited. */
     public static final long NO_CPU_LIMIT = 0;
@@ -60,6 +64,8 @@ public record WorkerConfig(
         if (cpuSeconds != NO_CPU_LIMIT) {
             ConfigCheck.between("workers.cpu-seconds", cpuSeconds, 1, MAX_CPU_SECONDS, NO_CPU_LIMIT + " (no limit)");
         }
+        ConfigCheck.between("workers.max-age", maxAge, Duration.ofSeconds(1), Duration.ofHours(168));
+        ConfigCheck.atLeast("workers.max-executions", maxExecutions, 1);
         // Both keys are in this block, so the rule lives here rather than in AgentConfig: a
         // WorkerConfig that cannot start a JVM inside its own cgroup is never built.
         long maxHeap = maxHeapBytes(memoryBytes);
@@ -75,12 +81,12 @@ public record WorkerConfig(
         int count = 2;
         return new WorkerConfig(count, Math.ceilDiv(VmPoolConfig.defaults().size(), count), 64L * 1024 * 1024,
                 192L * 1024 * 1024, 100, 128, Duration.ofSeconds(10), Duration.ofMillis(250), Duration.ofSeconds(2),
-                0, NO_CPU_LIMIT);
+                0, NO_CPU_LIMIT, Duration.ofHours(1), 1_000_000);
     }
 
     public WorkerConfig withVmsPerWorker(int newVmsPerWorker) {
         return new WorkerConfig(count, newVmsPerWorker, heapBytes, memoryBytes, cpuPercent, pidsMax,
-                startTimeout, killGrace, heartbeatInterval, nice, cpuSeconds);
+                startTimeout, killGrace, heartbeatInterval, nice, cpuSeconds, maxAge, maxExecutions);
     }
 
     /** Whether {@code workers.cpu-seconds} limits the CPU time of each worker. */

@@ -14,7 +14,7 @@ import java.util.List;
  *     the hard limit only for a process that survived that. RLIMIT_CORE 0 goes with it, as
  *     SIGXCPU would otherwise dump core. The limit counts every thread of the JVM (JIT and GC
  *     included) over the whole life of the process: a lifetime cap, which recycling by
- *     vm-pool.max-executions and vm-pool.max-age keeps meaningful, not a per-call one.</li>
+ *     workers.max-executions and workers.max-age keeps meaningful, not a per-call one.</li>
  * <li>{@code workers.nice}: scheduling niceness, by {@code exec nice -n}. It ranks the worker's
  *     threads against the other tasks of its own cgroup: it protects the host where workers run
  *     without a cpu cgroup; inside one, the cgroup's quota and weight decide.</li>

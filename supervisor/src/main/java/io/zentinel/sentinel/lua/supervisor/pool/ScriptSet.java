@@ -2,6 +2,7 @@ package io.zentinel.sentinel.lua.supervisor.pool;
 
 import io.zentinel.sentinel.lua.protocol.v1.SandboxLimits;
 import io.zentinel.sentinel.lua.protocol.v1.ScriptSource;
+import io.zentinel.sentinel.lua.protocol.v1.VmRenewal;
 import io.zentinel.sentinel.lua.protocol.v1.WorkerInit;
 import io.zentinel.sentinel.lua.supervisor.config.AgentConfig;
 import java.io.IOException;
@@ -157,7 +158,8 @@ public final class ScriptSet {
 
     /**
      * The init frame for one worker: this set, the sandbox limits from {@code resource-limits}
-     * and {@code scripts}, {@code workers.vms-per-worker} and {@code safety.debug-scripts}.
+     * and {@code scripts}, {@code workers.vms-per-worker}, when its Lua VMs are renewed
+     * ({@code vm-pool.max-executions} and {@code max-age}) and {@code safety.debug-scripts}.
      */
     public WorkerInit toInit(int workerId, AgentConfig config) {
         return WorkerInit.newBuilder()
@@ -167,6 +169,9 @@ public final class ScriptSet {
                 .addAllScripts(sources)
                 .setAgentVersion(agentVersion())
                 .setDebugScripts(config.safety().debugScripts())
+                .setVmRenewal(VmRenewal.newBuilder()
+                        .setMaxExecutions(config.vmPool().maxExecutions())
+                        .setMaxAgeMs(config.vmPool().maxAge().toMillis()))
                 .build();
     }
 

@@ -3,7 +3,7 @@ package io.zentinel.sentinel.lua.supervisor.pool;
 import io.zentinel.sentinel.lua.supervisor.cgroup.WorkerCgroup;
 import io.zentinel.sentinel.lua.supervisor.cgroup.WorkerCgroups;
 import io.zentinel.sentinel.lua.supervisor.config.AgentConfig;
-import io.zentinel.sentinel.lua.supervisor.config.VmPoolConfig;
+import io.zentinel.sentinel.lua.supervisor.config.WorkerConfig;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -119,10 +119,10 @@ public final class WorkerLauncher {
 
     /** Which JIT compilers the workers use and why, for the start-up log. */
     public String describeCompilers() {
-        VmPoolConfig pool = config.vmPool();
-        if (shortLived(pool)) {
-            return "C1 alone: they are retired after " + pool.maxExecutions() + " executions or " + pool.maxAge()
-                    + " (vm-pool), too soon for C2 to pay for its compilations (from " + C2_MIN_EXECUTIONS
+        WorkerConfig workers = config.workers();
+        if (shortLived(workers)) {
+            return "C1 alone: they are retired after " + workers.maxExecutions() + " executions or "
+                    + workers.maxAge() + " (workers.max-executions, max-age), too soon for C2 to pay for its compilations (from " + C2_MIN_EXECUTIONS
                     + " executions and " + C2_MIN_AGE + " on)";
         }
         return "C1, then C2 for the hot code";
@@ -164,7 +164,7 @@ public final class WorkerLauncher {
         command.add(runtime.javaCommand());
         command.add("-Xmx" + heapBytes);
         command.addAll(FIXED_FLAGS);
-        command.addAll(compilerFlags(config.vmPool()));
+        command.addAll(compilerFlags(config.workers()));
         command.addAll(nativeHeapTrimFlags(Runtime.version()));
         if (logLevel != null && !logLevel.isBlank()) {
             command.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=" + logLevel.toLowerCase(Locale.ROOT));
@@ -184,12 +184,12 @@ public final class WorkerLauncher {
      * flight, C2 took the agent from 9,700 to 2,700 decisions/s, as every new worker compiled
      * anew, and calls overran their deadline while the replacements started.
      */
-    static List<String> compilerFlags(VmPoolConfig pool) {
-        return shortLived(pool) ? List.of("-XX:TieredStopAtLevel=1") : List.of();
+    static List<String> compilerFlags(WorkerConfig workers) {
+        return shortLived(workers) ? List.of("-XX:TieredStopAtLevel=1") : List.of();
     }
 
-    private static boolean shortLived(VmPoolConfig pool) {
-        return pool.maxExecutions() < C2_MIN_EXECUTIONS || pool.maxAge().compareTo(C2_MIN_AGE) < 0;
+    private static boolean shortLived(WorkerConfig workers) {
+        return workers.maxExecutions() < C2_MIN_EXECUTIONS || workers.maxAge().compareTo(C2_MIN_AGE) < 0;
     }
 
     /**

@@ -46,8 +46,8 @@ import org.slf4j.LoggerFactory;
  *     launch, from {@link Tuning#initialBackoff()} doubling up to {@link Tuning#maxBackoff()}; the
  *     backoff resets when a worker outlives the window or none died early for
  *     {@link Tuning#healthyPeriod()}. See {@link #crashLoop()}.</li>
- * <li><b>Retirement</b>: after vm-pool.max-executions (less up to 2.5% jitter per worker) or
- *     vm-pool.max-age (same jitter), the replacement is started <em>first</em>; the old worker
+ * <li><b>Retirement</b>: after workers.max-executions (less up to 2.5% jitter per worker) or
+ *     workers.max-age (same jitter), the replacement is started <em>first</em>; the old worker
  *     serves until it is ready, and then retires softly, so capacity never drops.</li>
  * <li><b>Reload</b>: {@link #reload(ScriptSet)} starts a whole new generation and swaps only if
  *     every new worker got ready without script problems.</li>
@@ -199,8 +199,8 @@ public final class WorkerPool implements AutoCloseable {
         this.random = Objects.requireNonNull(random, "random");
         this.backoff = new RestartBackoff(tuning, System::nanoTime);
         this.size = config.workers().count();
-        this.maxExecutions = config.vmPool().maxExecutions();
-        this.maxAge = config.vmPool().maxAge();
+        this.maxExecutions = config.workers().maxExecutions();
+        this.maxAge = config.workers().maxAge();
         Duration killGrace = config.workers().killGrace();
         this.startWait = config.workers().startTimeout().plus(killGrace).plusSeconds(1);
         this.stopWait = config.limits().maxExecutionTime().plus(killGrace.multipliedBy(3)).plusSeconds(1);
@@ -867,11 +867,11 @@ public final class WorkerPool implements AutoCloseable {
     private String dueReason(Member member) {
         long executions = member.channel.executions();
         if (executions >= member.retireAfterExecutions) {
-            return "reached " + executions + " executions (vm-pool.max-executions " + maxExecutions
+            return "reached " + executions + " executions (workers.max-executions " + maxExecutions
                     + ", " + member.retireAfterExecutions + " after jitter)";
         }
         if (member.maxAgeNanos > 0 && System.nanoTime() - member.launchedNanos >= member.maxAgeNanos) {
-            return "reached its maximum age (vm-pool.max-age " + maxAge + ", "
+            return "reached its maximum age (workers.max-age " + maxAge + ", "
                     + Duration.ofNanos(member.maxAgeNanos) + " after jitter)";
         }
         return null;

@@ -10,7 +10,7 @@ import java.time.Instant;
  * @param restarts              unplanned replacements of this slot so far
  * @param lastExit              how the slot's previous worker ended (e.g. {@code killed: missed
  *                              heartbeat (killed by SIGKILL (exit 137))}), or {@code null}
- * @param retireAfterExecutions this worker's jittered vm-pool.max-executions
+ * @param retireAfterExecutions this worker's jittered workers.max-executions
  */
 public record WorkerStatus(int id, long pid, WorkerState state, long executions, int inFlight,
                            Instant started, long generation, int slot, int restarts, String lastExit,

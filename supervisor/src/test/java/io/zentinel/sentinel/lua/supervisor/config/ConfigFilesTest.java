@@ -54,7 +54,9 @@ class ConfigFilesTest {
         assertTrue(config.limits().maxExecutionTime().compareTo(defaults.limits().maxExecutionTime()) < 0);
         assertTrue(config.scripts().timeout().compareTo(config.limits().maxExecutionTime()) < 0);
         assertTrue(config.vmPool().maxExecutions() < defaults.vmPool().maxExecutions());
-        assertEquals(Duration.ofMinutes(5), config.vmPool().maxAge());
+        assertEquals(Duration.ofMinutes(1), config.vmPool().maxAge());
+        assertTrue(config.workers().maxExecutions() < defaults.workers().maxExecutions());
+        assertEquals(Duration.ofMinutes(5), config.workers().maxAge());
         assertEquals(2, config.workers().vmsPerWorker());
     }
 }

@@ -79,6 +79,9 @@ class ConfigValidationTest {
                         "workers.cpu-seconds must be 0 (no limit) or between 1 and 100000000 (was -1)"),
                 rejected("workers { cpu-seconds 100000001 }",
                         "workers.cpu-seconds must be 0 (no limit) or between 1 and 100000000 (was 100000001)"),
+                rejected("workers { max-age 0 }", "workers.max-age must be between 1s and 168h (was 0s)"),
+                rejected("workers { max-age \"169h\" }", "workers.max-age must be between 1s and 168h (was 169h)"),
+                rejected("workers { max-executions 0 }", "workers.max-executions must be >= 1 (was 0)"),
                 // admin
                 rejected("admin { socket-path \"\" }", "admin.socket-path must not be empty (was \"\")"));
     }
@@ -95,12 +98,15 @@ class ConfigValidationTest {
                 scripts { watch-interval "100ms"; timeout "1m"; max-body-bytes 1073741824 }
                 vm-pool { max-age "168h" }
                 resource-limits { max-execution-time 1; max-coroutines 0 }
-                workers { heap-bytes 16777216; cpu-percent 6400; kill-grace 0; heartbeat-interval "1m"; nice 19; cpu-seconds 1 }
+                workers { heap-bytes 16777216; cpu-percent 6400; kill-grace 0; heartbeat-interval "1m"; nice 19; cpu-seconds 1
+                          max-age "168h"; max-executions 1 }
                 """);
         WorkerConfig unlimited = ConfigLoader.parse("workers { nice 0; cpu-seconds 0 }").workers();
 
         assertEquals(Duration.ofMillis(100), config.scripts().watchInterval());
         assertEquals(Duration.ofHours(168), config.vmPool().maxAge());
+        assertEquals(Duration.ofHours(168), config.workers().maxAge());
+        assertEquals(1, config.workers().maxExecutions());
         assertEquals(6400, config.workers().cpuPercent());
         assertEquals(Duration.ZERO, config.workers().killGrace());
         assertEquals(19, config.workers().nice());

@@ -354,8 +354,8 @@ class HostileScriptsIT {
         }
         long killGraceMs = 500;
         agent.start("timeout " + limitMs + ";", "safety { fail-open false }\n" + limitsKdl + "\n"
-                + "workers { count 2; vms-per-worker 2; kill-grace " + killGraceMs + " }\n"
-                + "vm-pool { max-executions 1000000; max-age 3600 }");
+                + "workers { count 2; vms-per-worker 2; kill-grace " + killGraceMs
+                + "; max-executions 1000000; max-age 3600 }");
         int workers = 2;
         awaitReady(agent, workers);
         FakeProxy hostile = agent.connect();

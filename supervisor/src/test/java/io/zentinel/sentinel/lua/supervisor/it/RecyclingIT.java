@@ -20,14 +20,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Planned recycling under load with real worker JVMs: vm-pool.max-executions retires a worker
+ * Planned recycling under load with real worker JVMs: workers.max-executions retires a worker
  * once its replacement is ready, and no event is lost or answered with the failure mode.
  */
 class RecyclingIT {
     private static final Duration WAIT = Duration.ofSeconds(60);
     private static final Pattern RETIRED = Pattern.compile("worker-(\\d+) - retired after (\\d+) executions");
     private static final Pattern DUE = Pattern.compile(
-            "worker-(\\d+) - reached (\\d+) executions \\(vm-pool.max-executions 50, (\\d+) after jitter\\), starting its replacement");
+            "worker-(\\d+) - reached (\\d+) executions \\(workers.max-executions 50, (\\d+) after jitter\\), starting its replacement");
     private static final Pattern READY = Pattern.compile("worker-(\\d+) - ready \\(pid \\d+, .*, (\\d+) ms\\)");
     /**
      * Budgets far above what the script needs: this build machine is shared and a JVM start
@@ -63,7 +63,7 @@ class RecyclingIT {
         try (LogTap log = new LogTap();
              AgentHarness agent = new AgentHarness(dir).scriptResource("seed-example.lua")) {
             Supervisor supervisor = agent.start("timeout \"2s\"",
-                    "vm-pool { size 4; max-executions 50 }\nworkers { count 1 }\n" + ROOMY_BUDGETS);
+                    "vm-pool { size 4 }\nworkers { count 1; max-executions 50 }\n" + ROOMY_BUDGETS);
             List<FakeProxy> proxies = connect(agent, 4);
 
             // 20 events a second, up to 4 in flight per connection: slow enough that a
@@ -137,7 +137,7 @@ class RecyclingIT {
     void longestGapBetweenAnswersWhileWorkersRecycleUnderSteadyLoad() throws Exception {
         PacedLoad.Figures steady;
         try (AgentHarness agent = new AgentHarness(dir.resolve("steady")).scriptResource("seed-example.lua")) {
-            agent.start("timeout \"2s\"", "vm-pool { max-executions 1000000 }\n" + ROOMY_BUDGETS);
+            agent.start("timeout \"2s\"", "workers { max-executions 1000000 }\n" + ROOMY_BUDGETS);
             List<FakeProxy> proxies = connect(agent, 4);
             PacedLoad.run(proxies, "warm", 400, 200, 4, WAIT);
             List<PacedLoad.Answer> answers = PacedLoad.run(proxies, "s", 3000, 200, 4, WAIT);
@@ -148,7 +148,7 @@ class RecyclingIT {
         int replacements;
         try (LogTap log = new LogTap();
              AgentHarness agent = new AgentHarness(dir.resolve("recycling")).scriptResource("seed-example.lua")) {
-            agent.start("timeout \"2s\"", "vm-pool { max-executions 300 }\n" + ROOMY_BUDGETS);
+            agent.start("timeout \"2s\"", "workers { max-executions 300 }\n" + ROOMY_BUDGETS);
             List<FakeProxy> proxies = connect(agent, 4);
             PacedLoad.run(proxies, "warm", 400, 200, 4, WAIT);
             int before = log.matching("starting its replacement").size();
@@ -159,7 +159,7 @@ class RecyclingIT {
         }
         System.out.println("RecyclingIT: 2 workers x 4 Lua VMs, 200 events/s on 4 connections, seed-example.lua");
         System.out.println("RecyclingIT:   no recycling:                    " + steady);
-        System.out.println("RecyclingIT:   max-executions 300 (" + replacements + " replacements): " + recycling);
+        System.out.println("RecyclingIT:   workers.max-executions 300 (" + replacements + " replacements): " + recycling);
         assertTrue(replacements >= 5, "workers recycled during the measurement: " + replacements);
     }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.zentinel.sentinel.lua.protocol.v1.SandboxLimits;
 import io.zentinel.sentinel.lua.protocol.v1.ScriptSource;
+import io.zentinel.sentinel.lua.protocol.v1.VmRenewal;
 import io.zentinel.sentinel.lua.protocol.v1.WorkerInit;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -123,6 +124,9 @@ class ScriptSetTest {
         config.maxExecutionTime = Duration.ofMillis(150);
         config.maxBodyBytes = 4096;
         config.maxCtxBytes = 2048;
+        config.vmMaxExecutions = 1234;
+        config.vmMaxAge = Duration.ofMinutes(3);
+        config.maxExecutions = 99_999; // the worker's own retirement stays with the supervisor
 
         WorkerInit init = ScriptSet.read(dir).toInit(7, config.build());
 
@@ -143,6 +147,7 @@ class ScriptSetTest {
                 .addScripts(ScriptSource.newBuilder().setFileName("a.lua").setSource("-- a"))
                 .setAgentVersion("dev")
                 .setDebugScripts(false)
+                .setVmRenewal(VmRenewal.newBuilder().setMaxExecutions(1234).setMaxAgeMs(180_000))
                 .build(), init);
     }
 

@@ -14,8 +14,12 @@ import java.time.Duration;
 final class TestConfig {
     int workers = 2;
     int vmsPerWorker = 1;
+    /** workers.max-executions and workers.max-age: when a worker JVM retires. */
     long maxExecutions = 5000;
     Duration maxAge = Duration.ofHours(1);
+    /** vm-pool.max-executions and vm-pool.max-age: when a Lua VM is renewed inside its worker. */
+    long vmMaxExecutions = 5000;
+    Duration vmMaxAge = Duration.ofMinutes(10);
     boolean failOpen = true;
     int maxConcurrent = 100;
     long maxBodyBytes = 1024 * 1024;
@@ -38,9 +42,10 @@ final class TestConfig {
                 false, d.maxStringBytes(), d.maxTableEntries(), d.maxCallDepth(), d.maxCoroutines(), maxCtxBytes);
         WorkerConfig w = WorkerConfig.defaults();
         WorkerConfig workerConfig = new WorkerConfig(workers, vmsPerWorker, heapBytes, Math.max(w.memoryBytes(), heapBytes * 2),
-                w.cpuPercent(), w.pidsMax(), startTimeout, killGrace, heartbeatInterval, nice, cpuSeconds);
+                w.cpuPercent(), w.pidsMax(), startTimeout, killGrace, heartbeatInterval, nice, cpuSeconds, maxAge,
+                maxExecutions);
         return new AgentConfig(Path.of("/tmp/test-agent.sock"), scripts,
-                new VmPoolConfig(workers * vmsPerWorker, maxAge, maxExecutions), limits,
+                new VmPoolConfig(workers * vmsPerWorker, vmMaxAge, vmMaxExecutions), limits,
                 new SafetyConfig(failOpen, false, maxConcurrent), workerConfig,
                 new AdminConfig(Path.of("/tmp/test-admin.sock")), logLevel);
     }

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.zentinel.sentinel.lua.supervisor.cgroup.WorkerCgroup;
 import io.zentinel.sentinel.lua.supervisor.cgroup.WorkerCgroups;
-import io.zentinel.sentinel.lua.supervisor.config.VmPoolConfig;
+import io.zentinel.sentinel.lua.supervisor.config.WorkerConfig;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -67,16 +67,23 @@ class WorkerLauncherTest {
         assertEquals(expected, command);
     }
 
+    private static WorkerConfig retiredAfter(Duration maxAge, long maxExecutions) {
+        WorkerConfig d = WorkerConfig.defaults();
+        return new WorkerConfig(d.count(), d.vmsPerWorker(), d.heapBytes(), d.memoryBytes(), d.cpuPercent(),
+                d.pidsMax(), d.startTimeout(), d.killGrace(), d.heartbeatInterval(), d.nice(), d.cpuSeconds(), maxAge,
+                maxExecutions);
+    }
+
     @Test
     void workersRetiredSoonCompileWithC1Alone() {
         List<String> c1 = List.of("-XX:TieredStopAtLevel=1");
         Duration hour = Duration.ofHours(1);
 
-        assertEquals(c1, WorkerLauncher.compilerFlags(new VmPoolConfig(8, hour, 1000)));
-        assertEquals(c1, WorkerLauncher.compilerFlags(new VmPoolConfig(8, hour, 99_999)));
-        assertEquals(List.of(), WorkerLauncher.compilerFlags(new VmPoolConfig(8, hour, 100_000)));
-        assertEquals(c1, WorkerLauncher.compilerFlags(new VmPoolConfig(8, Duration.ofSeconds(59), 100_000_000)));
-        assertEquals(List.of(), WorkerLauncher.compilerFlags(new VmPoolConfig(8, Duration.ofMinutes(1), 100_000)));
+        assertEquals(c1, WorkerLauncher.compilerFlags(retiredAfter(hour, 1000)));
+        assertEquals(c1, WorkerLauncher.compilerFlags(retiredAfter(hour, 99_999)));
+        assertEquals(List.of(), WorkerLauncher.compilerFlags(retiredAfter(hour, 100_000)));
+        assertEquals(c1, WorkerLauncher.compilerFlags(retiredAfter(Duration.ofSeconds(59), 100_000_000)));
+        assertEquals(List.of(), WorkerLauncher.compilerFlags(retiredAfter(Duration.ofMinutes(1), 100_000)));
 
         TestConfig config = new TestConfig();
         config.maxExecutions = 1000;

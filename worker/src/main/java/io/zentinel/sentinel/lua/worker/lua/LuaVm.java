@@ -62,7 +62,7 @@ public final class LuaVm {
     private final ScriptCatalog catalog;
     private final Sandbox sandbox;
     private final LuaBridge bridge;
-    private final LuaTable[] envs;
+    private LuaTable[] envs;
     private ScriptSelector selector = new ScriptSelector(List.of());
 
     public LuaVm(int id, RunLimits limits, ScriptCatalog catalog, String agentVersion, boolean debugScripts) {
@@ -96,18 +96,43 @@ public final class LuaVm {
         return sandbox;
     }
 
+    /** The scripts' environments of one {@link #loadFresh()}, with how each script's top-level code went. */
+    public record ScriptEnvs(List<ScriptLoad> loads, LuaTable[] envs) {
+    }
+
     /**
      * Runs the top-level code of every script of the catalog in a new environment of its own,
-     * under the budget (the script timeout applies, not the event's), and finds its hooks.
+     * under the budget (the script timeout applies, not the event's), finds its hooks, and
+     * serves calls from these environments from now on.
      */
     public List<ScriptLoad> load() {
+        ScriptEnvs fresh = loadFresh();
+        adopt(fresh);
+        return fresh.loads();
+    }
+
+    /**
+     * As {@link #load()}, without using the new environments yet: the VM keeps serving from its
+     * current ones until {@link #adopt} says otherwise. The library environment behind them is
+     * read-only, so fresh environments drop every global a script has set.
+     */
+    public ScriptEnvs loadFresh() {
         List<ScriptLoad> loads = new ArrayList<>(envs.length);
+        LuaTable[] fresh = new LuaTable[envs.length];
         for (ScriptDefinition script : catalog.scripts()) {
             LuaTable env = sandbox.newScriptEnv();
-            envs[script.index()] = env;
+            fresh[script.index()] = env;
             loads.add(load(script, env));
         }
-        return loads;
+        return new ScriptEnvs(List.copyOf(loads), fresh);
+    }
+
+    /** Serves calls from {@code fresh} from now on; the previous environments become garbage. */
+    public void adopt(ScriptEnvs fresh) {
+        if (fresh.envs().length != envs.length) {
+            throw new IllegalArgumentException("environments of another script set");
+        }
+        envs = fresh.envs().clone();
     }
 
     private ScriptLoad load(ScriptDefinition script, LuaTable env) {
