@@ -212,7 +212,7 @@ load() {
 
 # ---------------------------------------------------------------- plan
 
-all_scenarios="header-only chain heavy body recycle"
+all_scenarios="header-only chain heavy body recycle recycle-workers"
 scenarios=${only:-$all_scenarios}
 for s in $scenarios; do
     [ -f "$scenarios_dir/$s/scenario.env" ] || { say "no scenario $s (have: $all_scenarios)"; exit 2; }
@@ -324,7 +324,7 @@ commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
 set -- bench report --results "$results" --out "$report" \
     --note "$(date -u '+%Y-%m-%d %H:%M UTC'), $mode run (warm-up ${warmup} s, measured ${duration} s per row), commit $commit" \
     --note "load average when the run started: $load_start" \
-    --note "agent: the distribution's launcher and configuration defaults (2 worker JVMs x 4 Lua VMs, each worker in its own cgroup where one is writable), vm-pool.max-executions 100000000 so that no worker is recycled, except in the recycle scenario (1000)" \
+    --note "agent: the distribution's launcher and configuration defaults (2 worker JVMs x 4 Lua VMs, each worker in its own cgroup where one is writable), vm-pool.max-executions and workers.max-executions 100000000 so that neither Lua VMs nor workers are recycled, except in the recycle scenarios (1000)" \
     --note "in-process: the same scripts on 8 Lua VMs in one JVM (InProcessAgent, worker module tests) with the workers' JVM flags and -Xmx128m; no supervisor, pipe or worker processes" \
     --note "C floors: ${gcc_version:-not built} -O2; the relay has 2 child processes, as the agent has 2 workers" \
     --note "results: $results; logs: $logs"
