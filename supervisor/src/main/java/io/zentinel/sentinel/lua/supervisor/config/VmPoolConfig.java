@@ -3,9 +3,10 @@ package io.zentinel.sentinel.lua.supervisor.config;
 import java.time.Duration;
 
 /**
- * The {@code vm-pool} block: how many Lua VMs run, and when each is replaced by a fresh one inside
- * its worker (new globals, the scripts' top-level code run again). When the worker processes
- * themselves are retired is {@link WorkerConfig#maxAge()} and {@link WorkerConfig#maxExecutions()}.
+ * The {@code vm-pool} block: how many Lua VMs run, and when each is renewed inside its worker
+ * (fresh global environments for its scripts, whose top-level code runs again). When the worker
+ * processes themselves are retired is {@link WorkerConfig#maxAge()} and
+ * {@link WorkerConfig#maxExecutions()}.
  *
  * @param size          {@code vm-pool.size}: Lua VMs over all workers (see {@link WorkerConfig#vmsPerWorker()})
  * @param maxAge        {@code vm-pool.max-age}: lifetime of one Lua VM before it is renewed

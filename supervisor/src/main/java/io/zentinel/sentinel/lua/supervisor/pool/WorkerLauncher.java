@@ -122,7 +122,8 @@ public final class WorkerLauncher {
         WorkerConfig workers = config.workers();
         if (shortLived(workers)) {
             return "C1 alone: they are retired after " + workers.maxExecutions() + " executions or "
-                    + workers.maxAge() + " (workers.max-executions, max-age), too soon for C2 to pay for its compilations (from " + C2_MIN_EXECUTIONS
+                    + workers.maxAge() + " (workers.max-executions, max-age), too soon for C2 to pay for its"
+                    + " compilations (from " + C2_MIN_EXECUTIONS
                     + " executions and " + C2_MIN_AGE + " on)";
         }
         return "C1, then C2 for the hot code";
