@@ -30,20 +30,20 @@ final class RenewingVm {
     private static final Logger LOG = LoggerFactory.getLogger(RenewingVm.class);
 
     private final LuaVm vm;
+    /** The scripts the worker runs, with the hooks every VM found at its start. */
     private final List<ScriptSelector.Entry> entries;
     private final VmLifetime lifetime;
     private long renewals;
 
     /**
      * @param vm       the VM, loaded
-     * @param selector the scripts the worker runs
-     * @param entries  those scripts with their hooks, as {@code selector} holds them
+     * @param selector the scripts the worker runs, with their hooks
      */
-    RenewingVm(LuaVm vm, ScriptSelector selector, List<ScriptSelector.Entry> entries, VmLifetime lifetime) {
+    RenewingVm(LuaVm vm, ScriptSelector selector, VmLifetime lifetime) {
         this.vm = Objects.requireNonNull(vm, "vm");
-        this.entries = List.copyOf(entries);
+        this.entries = selector.entries();
         this.lifetime = Objects.requireNonNull(lifetime, "lifetime");
-        vm.use(Objects.requireNonNull(selector, "selector"));
+        vm.use(selector);
     }
 
     HookResult handle(HookCall call) {

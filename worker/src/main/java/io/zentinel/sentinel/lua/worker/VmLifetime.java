@@ -25,15 +25,21 @@ final class VmLifetime {
 
     /** @param renewal the limits of the init; a limit of 0 never makes the VM due */
     VmLifetime(VmRenewal renewal, long nowNanos) {
+        check(renewal);
+        long executions = renewal.getMaxExecutions();
+        // Above Long.MAX_VALUE as unsigned: never reached either.
+        this.maxExecutions = executions <= 0 ? Long.MAX_VALUE : executions;
+        this.maxAgeNanos = renewal.getMaxAgeMs() * 1_000_000;
+        restart(nowNanos);
+    }
+
+    /** Rejects limits the nanosecond clock cannot hold, before any VM starts. */
+    static void check(VmRenewal renewal) {
         long maxAgeMs = renewal.getMaxAgeMs();
         if (maxAgeMs < 0 || maxAgeMs > Long.MAX_VALUE / 2_000_000) {
             throw new IllegalArgumentException("WorkerInit.vm_renewal.max_age_ms is out of range (was "
                     + Long.toUnsignedString(maxAgeMs) + ")");
         }
-        long executions = renewal.getMaxExecutions();
-        this.maxExecutions = executions == 0 || executions < 0 ? Long.MAX_VALUE : executions;
-        this.maxAgeNanos = maxAgeMs * 1_000_000;
-        restart(nowNanos);
     }
 
     /** The VM finished a call; whether it is now due for renewal. */

@@ -159,7 +159,6 @@ public final class WorkerLoop {
         volatile List<LuaVm.ScriptLoad> loads;
         volatile Throwable failure;
         volatile ScriptSelector selector;
-        volatile List<ScriptSelector.Entry> entries;
     }
 
     /** Starts the VMs and answers ready; returns a status to exit with, or {@code null} to go on. */
@@ -175,7 +174,7 @@ public final class WorkerLoop {
                 throw new IllegalArgumentException("WorkerInit.vm_count must be between 1 and " + MAX_VMS
                         + " (was " + init.getVmCount() + ")");
             }
-            new VmLifetime(init.getVmRenewal(), 0); // checks the limits before any VM starts
+            VmLifetime.check(init.getVmRenewal());
         } catch (IllegalArgumentException e) {
             LOG.error("worker-{} - invalid init: {}", workerId, e.getMessage());
             return WorkerExit.PROTOCOL;
@@ -202,7 +201,6 @@ public final class WorkerLoop {
             if (slot.failure != null) {
                 for (Slot other : slots) {
                     other.selector = new ScriptSelector(List.of());
-                    other.entries = List.of();
                 }
                 go.countDown();
                 abandon();
@@ -214,7 +212,6 @@ public final class WorkerLoop {
         ScriptSelector selector = new ScriptSelector(entries);
         for (Slot slot : slots) {
             slot.selector = selector;
-            slot.entries = entries;
         }
         go.countDown();
         WorkerReady.Builder ready = WorkerReady.newBuilder().setWorkerId(workerId).addAllProblems(problems);
@@ -292,8 +289,7 @@ public final class WorkerLoop {
             loaded.countDown();
             counted = true;
             go.await();
-            serve(new RenewingVm(vm, slot.selector, slot.entries,
-                    new VmLifetime(init.getVmRenewal(), System.nanoTime())));
+            serve(new RenewingVm(vm, slot.selector, new VmLifetime(init.getVmRenewal(), System.nanoTime())));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (Throwable t) {

@@ -31,7 +31,7 @@ class RenewingVmTest {
         List<LuaVm.ScriptLoad> loads = vm.load();
         List<ScriptSelector.Entry> entries = List.of(new ScriptSelector.Entry(loads.get(0).script(),
                 loads.get(0).hooks()));
-        return new RenewingVm(vm, new ScriptSelector(entries), entries,
+        return new RenewingVm(vm, new ScriptSelector(entries),
                 new VmLifetime(VmRenewal.newBuilder().setMaxExecutions(2).build(), System.nanoTime()));
     }
 

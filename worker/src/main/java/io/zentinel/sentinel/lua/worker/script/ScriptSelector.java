@@ -44,6 +44,7 @@ public final class ScriptSelector {
 
     private final Map<Hook, List<Candidate>> byHook = new EnumMap<>(Hook.class);
     private final List<ScriptDefinition> scripts;
+    private final List<Entry> entries;
 
     /** @param entries the scripts of the set, with their hooks, in any order */
     public ScriptSelector(List<Entry> entries) {
@@ -66,6 +67,12 @@ public final class ScriptSelector {
         }
         byHook.replaceAll((hook, list) -> List.copyOf(list));
         this.scripts = List.copyOf(all);
+        this.entries = List.copyOf(sorted);
+    }
+
+    /** Every script with its hooks, in run order. */
+    public List<Entry> entries() {
+        return entries;
     }
 
     /** Every script, in run order. */
