@@ -11,6 +11,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Semaphore;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.zentinel.sentinel.lua.protocol.WorkerExit;
@@ -43,9 +44,9 @@ import org.slf4j.LoggerFactory;
  * <ol>
  * <li>The first frame must be {@code WorkerInit}: the script set is compiled once
  *     ({@link ScriptCatalog}), {@code vm_count} VM threads are started, each builds its own
- *     {@link LuaVm}, makes one warm-up call and runs every script's top-level code; then the loop
- *     answers {@code WorkerReady} with the scripts in run order and the problems. A script left
- *     out by any VM is left out by all, so every VM runs the same set.</li>
+ *     {@link LuaVm} (one at a time), makes one warm-up call and runs every script's top-level
+ *     code; then the loop answers {@code WorkerReady} with the scripts in run order and the
+ *     problems. A script left out by any VM is left out by all, so every VM runs the same set.</li>
  * <li>The VM threads then take turns reading the pipe ({@link ReaderRole}): the thread holding
  *     the turn reads one message and runs a {@code HookCall} itself, on its own VM, writing the
  *     {@code HookResult} through one thread-safe {@link FrameWriter}. Once its call has run for
@@ -184,6 +185,10 @@ public final class WorkerLoop {
         int vms = init.getVmCount();
         CountDownLatch loaded = new CountDownLatch(vms);
         CountDownLatch go = new CountDownLatch(1);
+        // One VM builds at a time: the first one's build is mostly class initialisation and cold
+        // code, which the others waited on anyway, and on the worker's one CPU four builds at once
+        // made a lone worker ready about 25 ms (6%) later.
+        Semaphore building = new Semaphore(1);
         Slot[] slots = new Slot[vms];
         for (int i = 0; i < vms; i++) {
             Slot slot = new Slot();
@@ -192,7 +197,7 @@ public final class WorkerLoop {
             Thread thread = Thread.ofPlatform()
                     .name("lua-vm-" + i)
                     .daemon(true)
-                    .unstarted(() -> vmMain(vmId, slot, limits, catalog, init, loaded, go));
+                    .unstarted(() -> vmMain(vmId, slot, limits, catalog, init, building, loaded, go));
             vmThreads.add(thread);
             thread.start();
         }
@@ -280,11 +285,17 @@ public final class WorkerLoop {
     // ------------------------------------------------------------------ VM threads
 
     private void vmMain(int vmId, Slot slot, RunLimits limits, ScriptCatalog catalog, WorkerInit init,
-            CountDownLatch loaded, CountDownLatch go) {
+            Semaphore building, CountDownLatch loaded, CountDownLatch go) {
         boolean counted = false;
         try {
-            LuaVm vm = new LuaVm(vmId, limits, catalog, init.getAgentVersion(), init.getDebugScripts());
-            vm.warmUp();
+            LuaVm vm;
+            building.acquire();
+            try {
+                vm = new LuaVm(vmId, limits, catalog, init.getAgentVersion(), init.getDebugScripts());
+                vm.warmUp();
+            } finally {
+                building.release();
+            }
             slot.loads = vm.load();
             loaded.countDown();
             counted = true;
