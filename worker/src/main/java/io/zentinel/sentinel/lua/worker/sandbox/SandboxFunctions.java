@@ -16,7 +16,8 @@ import org.luaj.vm2.lib.VarArgFunction;
  * The base-library functions the sandbox replaces or wraps, one VM each: {@code load},
  * {@code print}, {@code warn}, {@code collectgarbage}, {@code xpcall}, the counted
  * {@code coroutine.create}/{@code wrap} and the checked {@code table.concat}/{@code insert}/{@code unpack};
- * Lua 5.4's {@code warn}, {@code table.move} and {@code coroutine.isyieldable}, which LuaJ lacks.
+ * Lua 5.4's {@code warn}, {@code table.move}, {@code coroutine.isyieldable} and {@code coroutine.close},
+ * which LuaJ lacks.
  */
 final class SandboxFunctions {
     /** Longest source {@code load} compiles; compiling runs in Java, where no hook can stop it. */
@@ -180,7 +181,10 @@ final class SandboxFunctions {
         };
     }
 
-    /** The {@code coroutine} table with {@code create} and {@code wrap} counted per run. */
+    /**
+     * The {@code coroutine} table with {@code create} and {@code wrap} counted per run, and Lua
+     * 5.4's {@code close} ({@link CoroutineCloser}) and {@code isyieldable}.
+     */
     LuaTable coroutines(LuaTable original) {
         LuaTable t = copy(original);
         for (String fn : new String[] {"create", "wrap"}) {
@@ -193,6 +197,20 @@ final class SandboxFunctions {
                 }
             });
         }
+        CoroutineCloser closer = new CoroutineCloser();
+        LuaValue resume = original.rawget("resume");
+        t.rawset("resume", new Named("resume") {
+            @Override
+            public Varargs invoke(Varargs args) {
+                return closer.resume(resume, args);
+            }
+        });
+        t.rawset("close", new Named("close") {
+            @Override
+            public Varargs invoke(Varargs args) {
+                return closer.close(args);
+            }
+        });
         LuaValue running = original.rawget("running");
         t.rawset("isyieldable", new Named("isyieldable") {
             @Override

@@ -10,10 +10,14 @@ import java.nio.charset.StandardCharsets;
 
 import io.zentinel.sentinel.lua.protocol.v1.FailureKind;
 import org.junit.jupiter.api.Test;
+import org.luaj.vm2.LuaTable;
+import org.luaj.vm2.LuaThread;
+import org.luaj.vm2.LuaValue;
+import org.luaj.vm2.lib.OneArgFunction;
 
 /**
- * Lua 5.4's {@code warn}, {@code table.move}, {@code coroutine.isyieldable} and
- * {@code string.pack}/{@code unpack}/{@code packsize}, which LuaJ lacks, as the sandbox offers them.
+ * Lua 5.4's {@code warn}, {@code table.move}, {@code coroutine.isyieldable}, {@code coroutine.close}
+ * and {@code string.pack}/{@code unpack}/{@code packsize}, which LuaJ lacks, as the sandbox offers them.
  * The expected texts are what {@code lua5.4} 5.4.4 prints for the same code.
  */
 class Lua54AdditionsTest {
@@ -148,5 +152,73 @@ class Lua54AdditionsTest {
     void coroutineIsYieldableIsTrueOnlyInsideACoroutine() {
         assertEquals("false true", lua.text("local inside = coroutine.wrap(function() return coroutine.isyieldable() end)() "
                 + "return tostring(coroutine.isyieldable()) .. ' ' .. tostring(inside)"));
+    }
+
+    @Test
+    void coroutineCloseEndsASuspendedCoroutineWhichThenCannotBeResumed() {
+        assertEquals("suspended true dead false cannot resume dead coroutine", lua.text(
+                "local co = coroutine.create(function(a) local b = coroutine.yield(a + 1) return b * 2 end) "
+                        + "coroutine.resume(co, 1) local before = coroutine.status(co) local closed = coroutine.close(co) "
+                        + "local ok, err = coroutine.resume(co, 5) "
+                        + "return before .. ' ' .. tostring(closed) .. ' ' .. coroutine.status(co) .. ' ' .. tostring(ok) "
+                        + ".. ' ' .. err"));
+    }
+
+    @Test
+    void coroutineCloseEndsACoroutineSuspendedOutsideAnyLuaFunction() {
+        assertEquals("true dead", lua.text("local co = coroutine.create(coroutine.yield) coroutine.resume(co, 1) "
+                + "return tostring(coroutine.close(co)) .. ' ' .. coroutine.status(co)"));
+    }
+
+    @Test
+    void coroutineCloseOfAFreshOrFinishedCoroutineIsTrue() {
+        assertEquals("true dead true", lua.text("local fresh = coroutine.create(function() end) "
+                + "local a = coroutine.close(fresh) local done = coroutine.create(function() return 1 end) "
+                + "coroutine.resume(done) return tostring(a) .. ' ' .. coroutine.status(fresh) .. ' ' "
+                + ".. tostring(coroutine.close(done))"));
+    }
+
+    @Test
+    void coroutineCloseReturnsTheErrorACoroutineDiedOfOnce() {
+        assertEquals("false test.lua:1: boom | false test.lua:1: boom | true", lua.text(
+                "local bad = coroutine.create(function() error('boom') end) "
+                        + "local r1, e1 = coroutine.resume(bad) coroutine.resume(bad) local ok, e = coroutine.close(bad) "
+                        + "return tostring(r1) .. ' ' .. e1 .. ' | ' .. tostring(ok) .. ' ' .. e .. ' | ' "
+                        + ".. tostring(coroutine.close(bad))"));
+        // LuaJ hands a coroutine's error on as its message: resume and close return a string
+        assertEquals("string string", lua.text("local bad = coroutine.create(function() error({code = 1}) end) "
+                + "local _, r = coroutine.resume(bad) local _, e = coroutine.close(bad) return type(r) .. ' ' .. type(e)"));
+    }
+
+    @Test
+    void coroutineCloseRefusesRunningAndNormalCoroutinesAndNonThreads() {
+        assertEquals("false cannot close a running coroutine",
+                lua.text("local ok, e = pcall(coroutine.close, coroutine.running()) return tostring(ok) .. ' ' .. e"));
+        assertEquals("false cannot close a running coroutine", lua.text(
+                "local _, ok, e = coroutine.resume(coroutine.create(function() "
+                        + "return pcall(coroutine.close, coroutine.running()) end)) return tostring(ok) .. ' ' .. e"));
+        assertEquals("false cannot close a normal coroutine", lua.text("local outer outer = coroutine.create(function() "
+                + "local inner = coroutine.create(function() return pcall(coroutine.close, outer) end) "
+                + "return coroutine.resume(inner) end) "
+                + "local _, _, ok, e = coroutine.resume(outer) return tostring(ok) .. ' ' .. e"));
+        assertEquals("bad argument #1 to 'coroutine.close' (thread expected, got no value)",
+                lua.text("local _, e = pcall(coroutine.close) return e"));
+        assertEquals("bad argument #1 to 'coroutine.close' (thread expected, got number)",
+                lua.text("local _, e = pcall(coroutine.close, 42) return e"));
+    }
+
+    @Test
+    void aClosedCoroutinesJavaThreadHasEndedWhenCloseReturns() {
+        LuaTable env = lua.sandbox.newScriptEnv();
+        env.rawset("thread_alive", new OneArgFunction() {
+            @Override
+            public LuaValue call(LuaValue co) {
+                return LuaValue.valueOf(((CallFrames) ((LuaThread) co).callstack).thread.isAlive());
+            }
+        });
+        RunOutcome outcome = lua.run("local co = coroutine.create(function() while true do coroutine.yield() end end) "
+                + "coroutine.resume(co) local before = thread_alive(co) coroutine.close(co) "
+                + "return tostring(before) .. ' ' .. tostring(thread_alive(co))", env);
+        assertEquals("true false", ((RunOutcome.Completed) outcome).values().arg1().tojstring());
     }
 }
