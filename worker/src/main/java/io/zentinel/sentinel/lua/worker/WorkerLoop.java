@@ -187,7 +187,7 @@ public final class WorkerLoop {
         CountDownLatch go = new CountDownLatch(1);
         // One VM builds at a time: the first one's build is mostly class initialisation and cold
         // code, which the others waited on anyway, and on the worker's one CPU four builds at once
-        // made a lone worker ready about 25 ms (6%) later.
+        // made a lone worker ready 25-45 ms (6-10%) later.
         Semaphore building = new Semaphore(1);
         Slot[] slots = new Slot[vms];
         for (int i = 0; i < vms; i++) {
