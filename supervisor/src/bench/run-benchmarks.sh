@@ -334,6 +334,10 @@ for s in $scenarios; do
     . "$scenarios_dir/$s/scenario.env"
     set -- "$@" --note "scenario $s: $DESCRIPTION"
 done
+for s in $scenarios; do
+    # the supervisor logs each worker's spawn-to-ready time: the report's worker starts
+    [ -f "$logs/agent-$s.log" ] && set -- "$@" --agent-log "$s=$logs/agent-$s.log"
+done
 "$agent" "$@"
 cat "$report"
 say "report written to $report"

@@ -15,21 +15,29 @@ import java.util.Objects;
  * The markdown report of a benchmark run: setup and machine, every load run with its latency
  * percentiles, each result as a ratio to the C floors measured in the same run (same event type
  * and concurrency), what isolation costs (the agent against the same scripts in-process), the
- * script engines alone, resident memory, and warnings about runs whose figures do not mean what
- * they seem to (lost answers, failure-mode decisions).
+ * script engines alone, resident memory, the workers' start times, and warnings about runs whose
+ * figures do not mean what they seem to (lost answers, failure-mode decisions).
  */
 public final class BenchReport {
     private final BenchResults results;
     private final MachineInfo machine;
     private final String title;
     private final List<String> notes;
+    private final List<WorkerStarts> workerStarts;
     private final StringBuilder md = new StringBuilder(8192);
 
     public BenchReport(BenchResults results, MachineInfo machine, String title, List<String> notes) {
+        this(results, machine, title, notes, List.of());
+    }
+
+    /** @param workerStarts the workers' start times of each agent the run started, from its log */
+    public BenchReport(BenchResults results, MachineInfo machine, String title, List<String> notes,
+            List<WorkerStarts> workerStarts) {
         this.results = Objects.requireNonNull(results, "results");
         this.machine = Objects.requireNonNull(machine, "machine");
         this.title = Objects.requireNonNull(title, "title");
         this.notes = List.copyOf(notes);
+        this.workerStarts = List.copyOf(workerStarts);
     }
 
     public String markdown() {
@@ -49,6 +57,7 @@ public final class BenchReport {
         isolation();
         engines();
         memory();
+        starts();
         warnings();
         return md.toString();
     }
@@ -257,6 +266,30 @@ public final class BenchReport {
                     + (growth >= 0 ? "+" : "−") + mib(Math.abs(growth)) + " | " + mib(Math.max(peak, after.totalKb()))
                     + " | " + seen + " |");
         });
+        line("");
+    }
+
+    private void starts() {
+        if (workerStarts.isEmpty()) {
+            return;
+        }
+        line("## Worker starts");
+        line("");
+        line("From a worker's spawn to its `WorkerReady`, from each agent's log: the workers started with the agent"
+                + " (together, before any load) and those started later, replacements started while the agent"
+                + " served the load.");
+        line("");
+        line("| Scenario | With the agent | Later: starts | min | median | max |");
+        line("|---|---|--:|--:|--:|--:|");
+        for (WorkerStarts s : workerStarts) {
+            List<Long> later = s.laterMillis().stream().sorted().toList();
+            boolean none = later.isEmpty();
+            line("| " + s.scenario() + " | " + (s.initialMillis().isEmpty() ? "-"
+                    : String.join(", ", s.initialMillis().stream().map(ms -> ms + " ms").toList())) + " | "
+                    + later.size() + " | " + (none ? "-" : later.get(0) + " ms") + " | "
+                    + (none ? "-" : later.get(later.size() / 2) + " ms") + " | "
+                    + (none ? "-" : later.get(later.size() - 1) + " ms") + " |");
+        }
         line("");
     }
 

@@ -4,12 +4,15 @@ import io.zentinel.sentinel.lua.supervisor.ExitCode;
 import io.zentinel.sentinel.lua.supervisor.bench.BenchReport;
 import io.zentinel.sentinel.lua.supervisor.bench.BenchResults;
 import io.zentinel.sentinel.lua.supervisor.bench.MachineInfo;
+import io.zentinel.sentinel.lua.supervisor.bench.WorkerStarts;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -34,6 +37,10 @@ public final class BenchReportCommand implements Callable<Integer> {
     @Option(names = "--note", paramLabel = "TEXT", description = "A line under the title (date, mode, commit, ...); repeatable.")
     List<String> notes = new ArrayList<>();
 
+    @Option(names = "--agent-log", paramLabel = "SCENARIO=FILE", description = "The log of the agent that ran"
+            + " SCENARIO, for its workers' start times; repeatable, in report order.")
+    Map<String, Path> agentLogs = new LinkedHashMap<>();
+
     @Spec
     CommandSpec spec;
 
@@ -49,7 +56,17 @@ public final class BenchReportCommand implements Callable<Integer> {
             spec.commandLine().getErr().println("sentinel-lua-agent bench report: " + results + ": " + e.getMessage());
             return ExitCode.USAGE.code();
         }
-        String markdown = new BenchReport(parsed, MachineInfo.detect(), title, notes).markdown();
+        List<WorkerStarts> starts = new ArrayList<>();
+        for (Map.Entry<String, Path> log : agentLogs.entrySet()) {
+            try {
+                starts.add(WorkerStarts.fromLog(log.getKey(), Files.readAllLines(log.getValue(), StandardCharsets.UTF_8)));
+            } catch (IOException e) {
+                spec.commandLine().getErr().println("sentinel-lua-agent bench report: cannot read " + log.getValue()
+                        + ": " + e);
+                return ExitCode.USAGE.code();
+            }
+        }
+        String markdown = new BenchReport(parsed, MachineInfo.detect(), title, notes, starts).markdown();
         if (out == null) {
             spec.commandLine().getOut().print(markdown);
             spec.commandLine().getOut().flush();

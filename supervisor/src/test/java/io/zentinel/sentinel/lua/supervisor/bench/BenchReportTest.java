@@ -194,6 +194,18 @@ class BenchReportTest {
     }
 
     @Test
+    void reportsTheWorkersStartTimesWithTheAgentAndLater() {
+        List<WorkerStarts> starts = List.of(new WorkerStarts("header-only", List.of(437L, 440L), List.of()),
+                new WorkerStarts("recycle-workers", List.of(450L, 455L), List.of(900L, 300L, 600L)));
+
+        String md = new BenchReport(BenchResults.parse(lines()), MACHINE, "B", List.of(), starts).markdown();
+
+        assertTrue(md.contains("| header-only | 437 ms, 440 ms | 0 | - | - | - |\n"), md);
+        assertTrue(md.contains("| recycle-workers | 450 ms, 455 ms | 3 | 300 ms | 600 ms | 900 ms |\n"), md);
+        assertFalse(report().contains("## Worker starts"), "no section without agent logs");
+    }
+
+    @Test
     void formatsFigures() {
         assertEquals("11,736", BenchReport.count(11735.6));
         assertEquals("246 µs", BenchReport.micros(246.2));
