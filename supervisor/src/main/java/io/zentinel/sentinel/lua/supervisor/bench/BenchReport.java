@@ -283,14 +283,17 @@ public final class BenchReport {
         line("|---|---|--:|--:|--:|--:|");
         for (WorkerStarts s : workerStarts) {
             List<Long> later = s.laterMillis().stream().sorted().toList();
-            boolean none = later.isEmpty();
-            line("| " + s.scenario() + " | " + (s.initialMillis().isEmpty() ? "-"
-                    : String.join(", ", s.initialMillis().stream().map(ms -> ms + " ms").toList())) + " | "
-                    + later.size() + " | " + (none ? "-" : later.get(0) + " ms") + " | "
-                    + (none ? "-" : later.get(later.size() / 2) + " ms") + " | "
-                    + (none ? "-" : later.get(later.size() - 1) + " ms") + " |");
+            String initial = s.initialMillis().isEmpty() ? "-"
+                    : String.join(", ", s.initialMillis().stream().map(ms -> ms + " ms").toList());
+            line("| " + s.scenario() + " | " + initial + " | " + later.size() + " | " + nth(later, 0) + " | "
+                    + nth(later, later.size() / 2) + " | " + nth(later, later.size() - 1) + " |");
         }
         line("");
+    }
+
+    /** {@code sorted[index]} in milliseconds, or {@code -} when there is none. */
+    private static String nth(List<Long> sorted, int index) {
+        return sorted.isEmpty() ? "-" : sorted.get(index) + " ms";
     }
 
     private void warnings() {
