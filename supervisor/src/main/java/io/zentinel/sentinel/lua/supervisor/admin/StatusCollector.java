@@ -6,6 +6,7 @@ import io.zentinel.sentinel.lua.supervisor.pool.EventDispatcher;
 import io.zentinel.sentinel.lua.supervisor.pool.FailureCause;
 import io.zentinel.sentinel.lua.supervisor.pool.ScriptSet;
 import io.zentinel.sentinel.lua.supervisor.pool.WorkerPool;
+import io.zentinel.sentinel.lua.supervisor.pool.WorkerState;
 import io.zentinel.sentinel.lua.supervisor.pool.WorkerStatus;
 import io.zentinel.sentinel.lua.supervisor.proxy.ProxyCodec;
 import io.zentinel.sentinel.lua.supervisor.proxy.ProxyListener;
@@ -63,7 +64,9 @@ public final class StatusCollector {
         List<StatusReport.Worker> workers = new ArrayList<>(snapshot.size());
         for (WorkerStatus w : snapshot) {
             ProcessSample sample = samples.get(w.pid());
-            workers.add(new StatusReport.Worker(w.id(), w.pid(), w.state().name().toLowerCase(Locale.ROOT),
+            String state = w.standby() && w.state() == WorkerState.READY ? "standby"
+                    : w.state().name().toLowerCase(Locale.ROOT);
+            workers.add(new StatusReport.Worker(w.id(), w.pid(), state,
                     w.generation(), w.slot(), config.workers().vmsPerWorker(), w.executions(), w.inFlight(),
                     sample == null ? null : sample.rssBytes(), sample == null ? null : sample.cpuPercent(),
                     timestamp(w.started()), seconds(w.started(), now), w.restarts(), w.lastExit(), cgroupOf.apply(w.id())));
@@ -74,7 +77,7 @@ public final class StatusCollector {
                 seconds(started, now), config.socketPath().toString(), config.admin().socketPath().toString(),
                 config.scripts().directory().toString(), config.scripts().hotReload(),
                 config.scripts().watchInterval().toMillis(), config.safety().failOpen(), config.workers().count(),
-                config.workers().vmsPerWorker(), crashLoop.earlyDeaths(), crashLoop.backoff().toMillis(),
+                config.workers().vmsPerWorker(), config.workers().standby(), crashLoop.earlyDeaths(), crashLoop.backoff().toMillis(),
                 crashLoop.lastDeath());
         return new StatusReport(agent,
                 new StatusReport.ProcessFigures(self, own == null ? null : own.rssBytes(),

@@ -26,13 +26,15 @@ public record StatusReport(Agent agent, ProcessFigures supervisor, List<Worker> 
     /**
      * @param started          start time, ISO-8601 UTC
      * @param watchIntervalMs  scripts.watch-interval
+ * @param workersStandby   workers.standby
      * @param crashLoopDeaths  consecutive early worker deaths (0 when healthy)
      * @param crashLoopBackoffMs delay before the next relaunch while crash-looping
      * @param crashLoopLastDeath how the latest early death ended ({@code null} when not crash-looping)
      */
     public record Agent(String version, long pid, String started, long uptimeSeconds, String socketPath,
                         String adminSocketPath, String scriptsDirectory, boolean hotReload, long watchIntervalMs,
-                        boolean failOpen, int workersConfigured, int vmsPerWorker, int crashLoopDeaths,
+                        boolean failOpen, int workersConfigured, int vmsPerWorker, int workersStandby,
+                        int crashLoopDeaths,
                         long crashLoopBackoffMs, String crashLoopLastDeath) {
     }
 
@@ -41,7 +43,7 @@ public record StatusReport(Agent agent, ProcessFigures supervisor, List<Worker> 
     }
 
     /**
-     * @param state      starting, ready, retiring or dead
+     * @param state      starting, ready, standby (ready, waiting to take over a slot), retiring or dead
      * @param generation the script generation it runs
      * @param vms        Lua VMs in this worker
      * @param executions calls answered

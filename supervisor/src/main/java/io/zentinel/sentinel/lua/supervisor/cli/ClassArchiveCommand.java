@@ -191,7 +191,7 @@ public final class ClassArchiveCommand implements Callable<Integer> {
         Duration patient = Duration.ofSeconds(60);
         AgentConfig training = agent.withWorkers(new WorkerConfig(w.count(), w.vmsPerWorker(), w.heapBytes(),
                 w.memoryBytes(), w.cpuPercent(), w.pidsMax(), patient, patient, w.heartbeatInterval(), w.nice(),
-                WorkerConfig.NO_CPU_LIMIT, w.maxAge(), w.maxExecutions()));
+                WorkerConfig.NO_CPU_LIMIT, w.maxAge(), w.maxExecutions(), 0));
         WorkerRuntime plain = WorkerRuntime.fromSystemProperties();
         List<String> flags = new ArrayList<>(plain.extraJvmArgs());
         flags.addAll(ClassArchive.trainingFlags(archive));

@@ -51,7 +51,8 @@ final class StatusPrinter {
     private void workers(StatusReport report) {
         StatusReport.Agent agent = report.agent();
         out.println(style.bold("WORKERS") + " (" + agent.workersConfigured() + " x " + agent.vmsPerWorker()
-                + " Lua VMs configured)");
+                + " Lua VMs configured" + (agent.workersStandby() > 0 ? ", " + agent.workersStandby() + " standby" : "")
+                + ")");
         TextTable table = new TextTable(">ID", ">PID", "STATE", ">GEN", ">VMS", ">EXECUTIONS", ">IN FLIGHT", ">RSS",
                 ">CPU %", ">AGE", ">RESTARTS", "CGROUP", "LAST EXIT");
         for (StatusReport.Worker w : report.workers()) {
@@ -73,7 +74,7 @@ final class StatusPrinter {
 
     private UnaryOperator<String> stateColour(String state) {
         return switch (state) {
-            case "ready" -> style::green;
+            case "ready", "standby" -> style::green;
             case "starting", "retiring" -> style::yellow;
             default -> style::red;
         };

@@ -215,9 +215,10 @@ public final class ConfigLoader {
         long cpuSeconds = block.integer("cpu-seconds").orElse(d.cpuSeconds());
         Duration maxAge = block.duration("max-age", ChronoUnit.SECONDS).orElse(d.maxAge());
         long maxExecutions = block.integer("max-executions").orElse(d.maxExecutions());
+        int standby = block.smallInteger("standby").orElse(d.standby());
         block.rejectUnknown();
         return new WorkerConfig(count, vmsPerWorker, heapBytes, memoryBytes, cpuPercent, pidsMax, startTimeout,
-                killGrace, heartbeatInterval, nice, cpuSeconds, maxAge, maxExecutions);
+                killGrace, heartbeatInterval, nice, cpuSeconds, maxAge, maxExecutions, standby);
     }
 
     private static AdminConfig admin(ConfigBlock block, Path base) {

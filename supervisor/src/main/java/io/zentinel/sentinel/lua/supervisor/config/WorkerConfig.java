@@ -23,6 +23,8 @@ import java.time.Duration;
  *                          it may use over its whole life; {@value #NO_CPU_LIMIT} for none
  * @param maxAge            {@code workers.max-age}: lifetime of a worker process before it is retired
  * @param maxExecutions     {@code workers.max-executions}: calls a worker process serves before it is retired
+ * @param standby           {@code workers.standby}: started, idle workers kept ready beside the serving
+ *                          ones, so one takes over at once when a serving worker dies or retires
  */
 public record WorkerConfig(
         int count,
@@ -37,7 +39,8 @@ public record WorkerConfig(
         int nice,
         long cpuSeconds,
         Duration maxAge,
-        long maxExecutions) {
+        long maxExecutions,
+        int standby) {
 
     /** {@code workers.cpu-seconds} when the CPU time of a worker is not limited. */
     public static final long NO_CPU_LIMIT = 0;
@@ -66,6 +69,10 @@ public record WorkerConfig(
         }
         ConfigCheck.between("workers.max-age", maxAge, Duration.ofSeconds(1), Duration.ofHours(168));
         ConfigCheck.atLeast("workers.max-executions", maxExecutions, 1);
+        if (standby < 0 || standby > count) {
+            throw new ConfigException("workers.standby must be between 0 and workers.count (" + count + ") (was "
+                    + standby + ")");
+        }
         // Both keys are in this block, so the rule lives here rather than in AgentConfig: a
         // WorkerConfig that cannot start a JVM inside its own cgroup is never built.
         long maxHeap = maxHeapBytes(memoryBytes);
@@ -81,12 +88,12 @@ public record WorkerConfig(
         int count = 2;
         return new WorkerConfig(count, Math.ceilDiv(VmPoolConfig.defaults().size(), count), 64L * 1024 * 1024,
                 192L * 1024 * 1024, 100, 128, Duration.ofSeconds(10), Duration.ofMillis(250), Duration.ofSeconds(2),
-                0, NO_CPU_LIMIT, Duration.ofHours(1), 1_000_000);
+                0, NO_CPU_LIMIT, Duration.ofHours(1), 1_000_000, 0);
     }
 
     public WorkerConfig withVmsPerWorker(int newVmsPerWorker) {
         return new WorkerConfig(count, newVmsPerWorker, heapBytes, memoryBytes, cpuPercent, pidsMax,
-                startTimeout, killGrace, heartbeatInterval, nice, cpuSeconds, maxAge, maxExecutions);
+                startTimeout, killGrace, heartbeatInterval, nice, cpuSeconds, maxAge, maxExecutions, standby);
     }
 
     /** Whether {@code workers.cpu-seconds} limits the CPU time of each worker. */

@@ -49,8 +49,13 @@ import org.slf4j.LoggerFactory;
  * <li><b>Retirement</b>: after workers.max-executions (less up to 2.5% jitter per worker) or
  *     workers.max-age (same jitter), the replacement is started <em>first</em>; the old worker
  *     serves until it is ready, and then retires softly, so capacity never drops.</li>
+ * <li><b>Standby</b>: with workers.standby, that many more workers of the serving generation
+ *     are started and kept idle. A serving worker that dies, or is due to retire, hands its slot
+ *     to a ready standby at once, and a new standby starts behind it; without a ready standby
+ *     the slot gets a new worker as above. A standby's max-age and the crash-loop window count
+ *     from when it takes over.</li>
  * <li><b>Reload</b>: {@link #reload(ScriptSet)} starts a whole new generation and swaps only if
- *     every new worker got ready without script problems.</li>
+ *     every new worker got ready without script problems; its standbys start once it serves.</li>
  * </ul>
  *
  * <p>Threads: launches run on virtual threads ({@code worker-launch-N}); backoff and the
@@ -100,6 +105,8 @@ public final class WorkerPool implements AutoCloseable {
         final long number;
         final ScriptSet scripts;
         final Slot[] slots;
+        /** workers.standby slots, numbered after the serving ones; never leased. */
+        final Slot[] standbys;
         Phase phase = Phase.STARTING;
 
         Generation(long number, ScriptSet scripts) {
@@ -107,23 +114,35 @@ public final class WorkerPool implements AutoCloseable {
             this.scripts = scripts;
             this.slots = new Slot[size];
             for (int i = 0; i < size; i++) {
-                slots[i] = new Slot(this, i);
+                slots[i] = new Slot(this, i, false);
             }
+            this.standbys = new Slot[standby];
+            for (int i = 0; i < standby; i++) {
+                standbys[i] = new Slot(this, size + i, true);
+            }
+        }
+
+        List<Slot> everySlot() {
+            List<Slot> all = new ArrayList<>(List.of(slots));
+            all.addAll(List.of(standbys));
+            return all;
         }
     }
 
     private static final class Slot {
         final Generation generation;
         final int index;
-        Member active;       // ready (or was): the one that serves
+        final boolean standby;
+        Member active;       // ready (or was): the one that serves, or for a standby slot the one that waits
         Member pending;      // starting: first worker or replacement
         boolean launching;   // a launch is scheduled or running, no member yet
         int restarts;
         String lastExit;
 
-        Slot(Generation generation, int index) {
+        Slot(Generation generation, int index, boolean standby) {
             this.generation = generation;
             this.index = index;
+            this.standby = standby;
         }
 
         boolean busy() {
@@ -133,10 +152,11 @@ public final class WorkerPool implements AutoCloseable {
 
     private static final class Member {
         final WorkerChannel channel;
-        final Slot slot;
+        Slot slot;           // guarded by lock; a standby moves to the slot it takes over
         final long retireAfterExecutions;
         final long maxAgeNanos;
-        final long launchedNanos = System.nanoTime();
+        /** Launch, or for a standby the time it took over a slot: max-age and early deaths count from here. */
+        volatile long servingSinceNanos = System.nanoTime();
         boolean retiredByPool;
         boolean exited;
 
@@ -157,6 +177,7 @@ public final class WorkerPool implements AutoCloseable {
     private final Tuning tuning;
     private final RandomGenerator random;
     private final int size;
+    private final int standby;
     private final long maxExecutions;
     private final Duration maxAge;
     private final Duration startWait;
@@ -171,6 +192,8 @@ public final class WorkerPool implements AutoCloseable {
     private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
     /** Asynchronous acquires served or failed, to be completed once the lock is released. Guarded by lock. */
     private final List<Waiter> handoffs = new ArrayList<>();
+    /** Workers replaced by a standby, to be retired once the lock is released. Guarded by lock. */
+    private final List<Retirement> retirements = new ArrayList<>();
 
     // guarded by lock
     private Generation current;
@@ -199,6 +222,7 @@ public final class WorkerPool implements AutoCloseable {
         this.random = Objects.requireNonNull(random, "random");
         this.backoff = new RestartBackoff(tuning, System::nanoTime);
         this.size = config.workers().count();
+        this.standby = config.workers().standby();
         this.maxExecutions = config.workers().maxExecutions();
         this.maxAge = config.workers().maxAge();
         Duration killGrace = config.workers().killGrace();
@@ -256,6 +280,7 @@ public final class WorkerPool implements AutoCloseable {
                         scheduleLaunch(slot, backoff.onDeath(0, slot.lastExit));
                     }
                 }
+                launchStandbys(generation);
                 long interval = tuning.housekeepingInterval().toNanos();
                 housekeeper = timer.scheduleAtFixedRate(this::housekeep, interval, interval, TimeUnit.NANOSECONDS);
                 serveWaiters();
@@ -333,6 +358,7 @@ public final class WorkerPool implements AutoCloseable {
                             scheduleLaunch(slot, Duration.ZERO);
                         }
                     }
+                    launchStandbys(generation);
                     stopped = retireGeneration(old);
                     serveWaiters();
                 }
@@ -403,7 +429,7 @@ public final class WorkerPool implements AutoCloseable {
     private List<Member> retireGeneration(Generation generation) {
         generation.phase = Phase.RETIRED;
         List<Member> members = new ArrayList<>();
-        for (Slot slot : generation.slots) {
+        for (Slot slot : generation.everySlot()) {
             for (Member member : new Member[] {slot.active, slot.pending}) {
                 if (member != null && !member.exited && !member.retiredByPool) {
                     member.retiredByPool = true;
@@ -415,6 +441,13 @@ public final class WorkerPool implements AutoCloseable {
     }
 
     // ------------------------------------------------------------------ launching
+
+    /** Under lock: the standbys of a generation that has just begun to serve. */
+    private void launchStandbys(Generation generation) {
+        for (Slot spare : generation.standbys) {
+            scheduleLaunch(spare, Duration.ZERO);
+        }
+    }
 
     /** Under lock: launch a worker into {@code slot} after {@code delay}. */
     private void scheduleLaunch(Slot slot, Duration delay) {
@@ -563,9 +596,14 @@ public final class WorkerPool implements AutoCloseable {
                 return;
             }
             slot.restarts++;
-            Duration delay = backoff.onDeath(System.nanoTime() - member.launchedNanos, slot.lastExit);
+            Duration delay = backoff.onDeath(System.nanoTime() - member.servingSinceNanos, slot.lastExit);
             if (slot.busy()) {
                 LOG.warn("{} - {}; its replacement is already starting", member.name(), status.describe());
+                return;
+            }
+            Member standby = wasActive ? takeStandby(slot, delay) : null;
+            if (standby != null) {
+                LOG.warn("{} - {}; standby {} takes over", member.name(), status.describe(), standby.name());
                 return;
             }
             if (delay.isZero()) {
@@ -687,11 +725,21 @@ public final class WorkerPool implements AutoCloseable {
      */
     private void unlockAndHandOff() {
         List<Waiter> served = null;
-        if (!handoffs.isEmpty() && lock.getHoldCount() == 1) {
-            served = new ArrayList<>(handoffs);
-            handoffs.clear();
+        List<Retirement> retiring = null;
+        if (lock.getHoldCount() == 1) {
+            if (!handoffs.isEmpty()) {
+                served = new ArrayList<>(handoffs);
+                handoffs.clear();
+            }
+            if (!retirements.isEmpty()) {
+                retiring = new ArrayList<>(retirements);
+                retirements.clear();
+            }
         }
         lock.unlock();
+        if (retiring != null) {
+            retiring.forEach(r -> r.member().channel.retire(r.reason()));
+        }
         if (served != null) {
             for (Waiter waiter : served) {
                 if (waiter.failure != null) {
@@ -870,7 +918,7 @@ public final class WorkerPool implements AutoCloseable {
             return "reached " + executions + " executions (workers.max-executions " + maxExecutions
                     + ", " + member.retireAfterExecutions + " after jitter)";
         }
-        if (member.maxAgeNanos > 0 && System.nanoTime() - member.launchedNanos >= member.maxAgeNanos) {
+        if (member.maxAgeNanos > 0 && System.nanoTime() - member.servingSinceNanos >= member.maxAgeNanos) {
             return "reached its maximum age (workers.max-age " + maxAge + ", "
                     + Duration.ofNanos(member.maxAgeNanos) + " after jitter)";
         }
@@ -884,8 +932,46 @@ public final class WorkerPool implements AutoCloseable {
                 || slot.generation.phase != Phase.CURRENT) {
             return;
         }
+        Member standby = takeStandby(slot, Duration.ZERO);
+        if (standby != null) {
+            LOG.info("{} - {}, standby {} takes over", member.name(), reason, standby.name());
+            member.retiredByPool = true;
+            retirements.add(new Retirement(member, "replaced by standby " + standby.name()));
+            return;
+        }
         LOG.info("{} - {}, starting its replacement", member.name(), reason);
         scheduleLaunch(slot, Duration.ZERO);
+    }
+
+    /**
+     * Under lock: moves a ready standby of the slot's generation into {@code slot}, as its
+     * serving worker, and launches the next standby after {@code delay} (the crash-loop backoff
+     * when the slot's worker died). Returns the standby, or {@code null} when none is ready. The
+     * caller retires the slot's previous worker, if it still lives.
+     */
+    private Member takeStandby(Slot slot, Duration delay) {
+        if (slot.standby || slot.generation.phase != Phase.CURRENT) {
+            return null;
+        }
+        for (Slot spare : slot.generation.standbys) {
+            Member standby = spare.active;
+            if (serving(standby)) {
+                spare.active = null;
+                standby.slot = slot;
+                standby.servingSinceNanos = System.nanoTime();
+                slot.active = standby;
+                if (!spare.busy()) {
+                    scheduleLaunch(spare, delay);
+                }
+                serveWaiters();
+                return standby;
+            }
+        }
+        return null;
+    }
+
+    /** A worker to retire softly once the pool's lock is released. */
+    private record Retirement(Member member, String reason) {
     }
 
     /** Scheduler task: age-based retirement, crash-loop reset, and empty slots (never expected). */
@@ -909,6 +995,12 @@ public final class WorkerPool implements AutoCloseable {
                     scheduleLaunch(slot, backoff.current());
                 }
             }
+            for (Slot spare : current.standbys) {
+                if (spare.active == null && !spare.busy()) {
+                    LOG.warn("pool - standby slot {} had no worker, launching one", spare.index);
+                    scheduleLaunch(spare, backoff.current());
+                }
+            }
             if (anyReady) {
                 backoff.resetIfHealthy();
             }
@@ -927,8 +1019,8 @@ public final class WorkerPool implements AutoCloseable {
                     .sorted(Comparator.comparingInt(m -> m.channel.id()))
                     .map(m -> new WorkerStatus(m.channel.id(), m.channel.pid(), m.channel.state(),
                             m.channel.executions(), m.channel.inFlight(), m.channel.startedAt(),
-                            m.slot.generation.number, m.slot.index, m.slot.restarts, m.slot.lastExit,
-                            m.retireAfterExecutions))
+                            m.slot.generation.number, m.slot.index, m.slot.standby, m.slot.restarts,
+                            m.slot.lastExit, m.retireAfterExecutions))
                     .toList();
         } finally {
             unlockAndHandOff();

@@ -52,9 +52,11 @@ public record Health(HealthState state, String reason) {
         return new Health(HealthState.HEALTHY, workers);
     }
 
-    /** Ready workers of the serving {@code generation} in {@code snapshot}. */
+    /** Ready workers of the serving {@code generation} in {@code snapshot}; standbys serve nothing yet. */
     static long readyWorkers(List<WorkerStatus> snapshot, long generation) {
-        return snapshot.stream().filter(w -> w.generation() == generation && w.state() == WorkerState.READY).count();
+        return snapshot.stream()
+                .filter(w -> w.generation() == generation && !w.standby() && w.state() == WorkerState.READY)
+                .count();
     }
 
     private static String lastDeath(WorkerPool.CrashLoop crashLoop) {

@@ -45,7 +45,7 @@ public final class Reports {
         failures.put("overloaded", 2L);
         return new StatusReport(
                 new StatusReport.Agent("0.1.0", 4242, "2026-11-25T09:00:00Z", 3725, "/run/lua.sock", "/run/lua-admin.sock",
-                        "/etc/sentinel/scripts", true, 5000, true, 2, 4, 0, 0, null),
+                        "/etc/sentinel/scripts", true, 5000, true, 2, 4, 0, 0, 0, null),
                 new StatusReport.ProcessFigures(4242, 64L * 1024 * 1024, 1.25),
                 List.of(new StatusReport.Worker(7, 5151, "ready", 2, 0, 4, 1200, 1, 50_331_648L, 2.5,
                                 "2026-11-25T09:58:00Z", 190, 0, null, null),

@@ -44,7 +44,7 @@ class WorkerCgroupsTest {
     @Test
     void limitsComeFromTheWorkersBlock() {
         WorkerConfig workers = new WorkerConfig(2, 4, 64L << 20, 128L << 20, 250, 64, Duration.ofSeconds(10),
-                Duration.ofMillis(250), Duration.ofSeconds(2), 0, 0, Duration.ofHours(1), 1_000_000);
+                Duration.ofMillis(250), Duration.ofSeconds(2), 0, 0, Duration.ofHours(1), 1_000_000, 0);
 
         assertEquals(new CgroupLimits(250_000, 128L << 20, 120795930L, 64, 8192), CgroupLimits.of(workers));
     }

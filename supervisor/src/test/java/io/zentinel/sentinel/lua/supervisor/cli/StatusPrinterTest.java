@@ -36,7 +36,7 @@ class StatusPrinterTest {
         StatusReport.Agent a = healthy.agent();
         StatusReport looping = new StatusReport(new StatusReport.Agent(a.version(), a.pid(), a.started(),
                 a.uptimeSeconds(), a.socketPath(), a.adminSocketPath(), a.scriptsDirectory(), a.hotReload(),
-                a.watchIntervalMs(), a.failOpen(), a.workersConfigured(), a.vmsPerWorker(), 7, 1600,
+                a.watchIntervalMs(), a.failOpen(), a.workersConfigured(), a.vmsPerWorker(), a.workersStandby(), 7, 1600,
                 "worker-19 - exited with status 1"), healthy.supervisor(), List.of(), healthy.scripts(),
                 healthy.lastReload(), healthy.reloads(), healthy.totals());
         StringWriter out = new StringWriter();

@@ -100,7 +100,7 @@ class ConfigLoaderTest {
                 10_485_760, 10_000, 200, 16, 65_536), d.limits());
         assertEquals(new SafetyConfig(true, false, 200), d.safety());
         assertEquals(new WorkerConfig(2, 4, 67_108_864, 201_326_592, 100, 128, Duration.ofSeconds(10),
-                Duration.ofMillis(250), Duration.ofSeconds(2), 0, 0, Duration.ofHours(1), 1_000_000), d.workers());
+                Duration.ofMillis(250), Duration.ofSeconds(2), 0, 0, Duration.ofHours(1), 1_000_000, 0), d.workers());
         assertEquals(new AdminConfig(Path.of("/tmp/sentinel-lua-admin.sock")), d.admin());
     }
 
@@ -120,7 +120,7 @@ class ConfigLoaderTest {
                 workers {
                   count 3; heap-bytes 33554432; memory-bytes 67108864; cpu-percent 250; pids-max 64
                   start-timeout 5000; kill-grace 0; heartbeat-interval 500; nice 7; cpu-seconds 3600
-                  max-age "2h"; max-executions 123456
+                  max-age "2h"; max-executions 123456; standby 2
                 }
                 admin { socket-path "/run/admin.sock" }
                 """);
@@ -131,7 +131,7 @@ class ConfigLoaderTest {
                 new ResourceLimits(1000, 2000, Duration.ofMillis(40), false, false, 3000, 400, 50, 0, 600),
                 new SafetyConfig(false, true, 8),
                 new WorkerConfig(3, 2, 33_554_432, 67_108_864, 250, 64, Duration.ofSeconds(5), Duration.ZERO,
-                        Duration.ofMillis(500), 7, 3600, Duration.ofHours(2), 123_456),
+                        Duration.ofMillis(500), 7, 3600, Duration.ofHours(2), 123_456, 2),
                 new AdminConfig(Path.of("/run/admin.sock")),
                 "debug"), config);
     }

@@ -32,7 +32,7 @@ class ConfigShapeTest {
                 "unknown key safety.fail-closed; allowed in safety: fail-open, debug-scripts, max-concurrent");
         assertRejected("workers { heap 2 }", "unknown key workers.heap; allowed in workers: count, vms-per-worker,"
                 + " heap-bytes, memory-bytes, cpu-percent, pids-max, start-timeout, kill-grace, heartbeat-interval, nice,"
-                + " cpu-seconds, max-age, max-executions");
+                + " cpu-seconds, max-age, max-executions, standby");
         assertRejected("admin { port 9 }", "unknown key admin.port; allowed in admin: socket-path");
     }
 
@@ -40,7 +40,7 @@ class ConfigShapeTest {
     void aMisspeltKeyIsReportedRatherThanTheRangeErrorOfTheDefaultItLeftInPlace() {
         assertRejected("workers { heap-bytes 150994945; memory_bytes 300000000 }", "unknown key workers.memory_bytes;"
                 + " allowed in workers: count, vms-per-worker, heap-bytes, memory-bytes, cpu-percent, pids-max,"
-                + " start-timeout, kill-grace, heartbeat-interval, nice, cpu-seconds, max-age, max-executions");
+                + " start-timeout, kill-grace, heartbeat-interval, nice, cpu-seconds, max-age, max-executions, standby");
     }
 
     @Test

@@ -65,6 +65,9 @@ class ConfigValidationTest {
                 rejected("workers { cpu-percent 0 }", "workers.cpu-percent must be between 1 and 6400 (was 0)"),
                 rejected("workers { cpu-percent 6401 }", "workers.cpu-percent must be between 1 and 6400 (was 6401)"),
                 rejected("workers { pids-max 0 }", "workers.pids-max must be >= 1 (was 0)"),
+                rejected("workers { standby -1 }", "workers.standby must be between 0 and workers.count (2) (was -1)"),
+                rejected("workers { count 3; standby 4 }",
+                        "workers.standby must be between 0 and workers.count (3) (was 4)"),
                 rejected("workers { start-timeout 0 }", "workers.start-timeout must be between 1ms and 10m (was 0s)"),
                 rejected("workers { start-timeout \"11m\" }", "workers.start-timeout must be between 1ms and 10m (was 11m)"),
                 rejected("workers { kill-grace -1 }", "workers.kill-grace must be between 0s and 1m (was -1ms)"),
@@ -99,7 +102,7 @@ class ConfigValidationTest {
                 vm-pool { max-age "168h" }
                 resource-limits { max-execution-time 1; max-coroutines 0 }
                 workers { heap-bytes 16777216; cpu-percent 6400; kill-grace 0; heartbeat-interval "1m"; nice 19; cpu-seconds 1
-                          max-age "168h"; max-executions 1 }
+                          max-age "168h"; max-executions 1; count 1; standby 1 }
                 """);
         WorkerConfig unlimited = ConfigLoader.parse("workers { nice 0; cpu-seconds 0 }").workers();
 
@@ -110,6 +113,7 @@ class ConfigValidationTest {
         assertEquals(6400, config.workers().cpuPercent());
         assertEquals(Duration.ZERO, config.workers().killGrace());
         assertEquals(19, config.workers().nice());
+        assertEquals(1, config.workers().standby());
         assertEquals(1, config.workers().cpuSeconds());
         assertTrue(config.workers().cpuLimited());
         assertEquals(0, unlimited.nice());

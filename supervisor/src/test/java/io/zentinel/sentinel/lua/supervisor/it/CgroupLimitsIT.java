@@ -56,7 +56,7 @@ class CgroupLimitsIT {
 
     private static WorkerConfig workers(long heapBytes, long memoryBytes, int cpuPercent) {
         return new WorkerConfig(1, 1, heapBytes, memoryBytes, cpuPercent, 64, Duration.ofSeconds(10),
-                Duration.ofMillis(250), Duration.ofSeconds(2), 0, 0, Duration.ofHours(1), 1_000_000);
+                Duration.ofMillis(250), Duration.ofSeconds(2), 0, 0, Duration.ofHours(1), 1_000_000, 0);
     }
 
     private static WorkerCgroups cgroupsOrSkip(WorkerConfig workers) {

@@ -32,6 +32,8 @@ final class TestConfig {
     String logLevel = "info";
     int nice = 0;
     long cpuSeconds = WorkerConfig.NO_CPU_LIMIT;
+    /** workers.standby: started workers kept ready to take over. */
+    int standby = 0;
 
     AgentConfig build() {
         ScriptConfig scripts = ScriptConfig.defaults();
@@ -43,7 +45,7 @@ final class TestConfig {
         WorkerConfig w = WorkerConfig.defaults();
         WorkerConfig workerConfig = new WorkerConfig(workers, vmsPerWorker, heapBytes, Math.max(w.memoryBytes(), heapBytes * 2),
                 w.cpuPercent(), w.pidsMax(), startTimeout, killGrace, heartbeatInterval, nice, cpuSeconds, maxAge,
-                maxExecutions);
+                maxExecutions, standby);
         return new AgentConfig(Path.of("/tmp/test-agent.sock"), scripts,
                 new VmPoolConfig(workers * vmsPerWorker, vmMaxAge, vmMaxExecutions), limits,
                 new SafetyConfig(failOpen, false, maxConcurrent), workerConfig,

@@ -71,7 +71,7 @@ class WorkerLauncherTest {
         WorkerConfig d = WorkerConfig.defaults();
         return new WorkerConfig(d.count(), d.vmsPerWorker(), d.heapBytes(), d.memoryBytes(), d.cpuPercent(),
                 d.pidsMax(), d.startTimeout(), d.killGrace(), d.heartbeatInterval(), d.nice(), d.cpuSeconds(), maxAge,
-                maxExecutions);
+                maxExecutions, 0);
     }
 
     @Test

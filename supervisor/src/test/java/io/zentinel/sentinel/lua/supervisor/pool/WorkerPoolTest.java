@@ -625,6 +625,162 @@ class WorkerPoolTest {
         }
     }
 
+    private static TestConfig withStandby(int count, int standby) {
+        TestConfig config = workers(count);
+        config.standby = standby;
+        return config;
+    }
+
+    /** The worker's status, once the pool has registered it (a launch creates the worker first). */
+    private static WorkerStatus statusOf(WorkerPool pool, int id) throws InterruptedException {
+        await("worker-" + id + " in the pool", WAIT, () -> pool.snapshot().stream().anyMatch(s -> s.id() == id));
+        return pool.snapshot().stream().filter(s -> s.id() == id).findFirst().orElseThrow();
+    }
+
+    private static Set<Integer> leasedWorkers(WorkerPool pool, int leases) throws Exception {
+        Set<Integer> ids = new HashSet<>();
+        for (int i = 0; i < leases; i++) {
+            try (WorkerLease lease = pool.acquire(WAIT)) {
+                ids.add(lease.workerId());
+            }
+        }
+        return ids;
+    }
+
+    @Test
+    void standbysStartOnceThePoolServesAndTakeNoCalls() throws Exception {
+        FakeWorkers workers = new FakeWorkers(FakeWorker.Behaviour.ready());
+        WorkerPool pool = pool(withStandby(2, 1), workers, FAST);
+        pool.start(SCRIPTS);
+
+        FakeWorker standby = workers.awaitWorker(3, WAIT);
+        await("standby ready", WAIT, () -> standby.state() == WorkerState.READY);
+        WorkerStatus status = statusOf(pool, 3);
+        assertTrue(status.standby());
+        assertEquals(2, status.slot(), "standbys are numbered after the serving slots");
+        assertEquals(Set.of(1, 2), leasedWorkers(pool, 20));
+        assertEquals(0, standby.executions());
+        assertEquals(List.of(false, false, true), pool.snapshot().stream().map(WorkerStatus::standby).toList());
+    }
+
+    @Test
+    void aServingWorkerThatDiesHandsItsSlotToTheReadyStandbyAndANewStandbyStarts() throws Exception {
+        FakeWorkers workers = new FakeWorkers(FakeWorker.Behaviour.ready())
+                .then(FakeWorker.Behaviour.ready(), FakeWorker.Behaviour.ready(), FakeWorker.Behaviour.ready(),
+                        FakeWorker.Behaviour.holding());
+        WorkerPool pool = pool(withStandby(2, 1), workers, NO_EARLY_DEATHS);
+        pool.start(SCRIPTS);
+        FakeWorker standby = workers.awaitWorker(3, WAIT);
+        await("standby ready", WAIT, () -> standby.state() == WorkerState.READY);
+        int slot = statusOf(pool, 1).slot();
+
+        workers.byId(1).crash(137);
+
+        // the next standby (worker-4) never gets ready here: the slot is served by worker-3 alone
+        FakeWorker next = workers.awaitWorker(4, WAIT);
+        await("worker-3 serves", WAIT, () -> pool.snapshot().stream().anyMatch(s -> s.id() == 3 && !s.standby()));
+        WorkerStatus taken = statusOf(pool, 3);
+        assertEquals(slot, taken.slot());
+        assertEquals(1, taken.restarts());
+        assertEquals("worker-1 - killed by SIGKILL (exit 137)", taken.lastExit());
+        assertEquals(WorkerState.STARTING, next.state());
+        assertTrue(statusOf(pool, 4).standby());
+        assertEquals(2, statusOf(pool, 4).slot());
+        assertEquals(Set.of(2, 3), leasedWorkers(pool, 20));
+        assertEquals(4, workers.workers.size(), "no worker launched into the slot itself");
+
+        next.becomeReady();
+        await("new standby ready", WAIT, () -> next.state() == WorkerState.READY);
+        assertEquals(Set.of(2, 3), leasedWorkers(pool, 20));
+    }
+
+    @Test
+    void aWorkerDueToRetireHandsItsSlotToTheStandbyAndRetiresSoftly() throws Exception {
+        TestConfig config = withStandby(1, 1);
+        config.maxExecutions = 1000;
+        FakeWorkers workers = new FakeWorkers(FakeWorker.Behaviour.ready())
+                .then(FakeWorker.Behaviour.ready(), FakeWorker.Behaviour.ready(), FakeWorker.Behaviour.holding());
+        WorkerPool pool = pool(config, workers, FAST);
+        pool.start(SCRIPTS);
+        FakeWorker old = workers.byId(1);
+        FakeWorker standby = workers.awaitWorker(2, WAIT);
+        await("standby ready", WAIT, () -> standby.state() == WorkerState.READY);
+
+        old.addExecutions(statusOf(pool, 1).retireAfterExecutions() - 1);
+        WorkerLease held = pool.acquire(WAIT);
+        assertEquals(1, held.workerId());
+        assertTrue(held.call(call()).get(1, TimeUnit.SECONDS).hasVerdict());
+        // the call that reached the retirement point hands the slot over when its lease ends
+        held.close();
+
+        await("old worker exited", WAIT, () -> old.exit().isDone());
+        assertEquals(List.of("replaced by standby worker-2"), old.retireReasons);
+        assertEquals(new WorkerExitStatus(0, null, true), old.exit().get());
+        assertFalse(statusOf(pool, 2).standby());
+        assertEquals(0, statusOf(pool, 2).restarts(), "a planned retirement is not a restart");
+        assertEquals(Set.of(2), leasedWorkers(pool, 5));
+        assertTrue(statusOf(pool, 3).standby());
+        assertEquals(3, workers.workers.size());
+    }
+
+    @Test
+    void aStandbysMaximumAgeCountsFromWhenItTakesOver() throws Exception {
+        TestConfig config = withStandby(1, 1);
+        config.maxAge = Duration.ofSeconds(1);
+        FakeWorkers workers = new FakeWorkers(FakeWorker.Behaviour.ready())
+                .then(FakeWorker.Behaviour.ready(), FakeWorker.Behaviour.ready(), FakeWorker.Behaviour.holding());
+        WorkerPool pool = pool(config, workers, FAST);
+        pool.start(SCRIPTS);
+        FakeWorker standby = workers.awaitWorker(2, WAIT);
+
+        // worker-1 reaches its age about 1 s after start; worker-2, as old, takes over its slot
+        await("worker-2 serves", WAIT, () -> workers.byId(1).exit().isDone());
+        assertFalse(statusOf(pool, 2).standby());
+        Thread.sleep(300); // 15 rounds of housekeeping: counted from its launch, worker-2 would be due
+        assertEquals(List.of(), standby.retireReasons);
+        assertEquals(WorkerState.READY, standby.state());
+    }
+
+    @Test
+    void aStandbyThatDiesIsRelaunchedWhileTheServingWorkersCarryOn() throws Exception {
+        FakeWorkers workers = new FakeWorkers(FakeWorker.Behaviour.ready());
+        WorkerPool pool = pool(withStandby(2, 1), workers, NO_EARLY_DEATHS);
+        pool.start(SCRIPTS);
+        FakeWorker standby = workers.awaitWorker(3, WAIT);
+        await("standby ready", WAIT, () -> standby.state() == WorkerState.READY);
+
+        standby.crash(134);
+
+        FakeWorker next = workers.awaitWorker(4, WAIT);
+        await("new standby ready", WAIT, () -> next.state() == WorkerState.READY);
+        WorkerStatus status = statusOf(pool, 4);
+        assertTrue(status.standby());
+        assertEquals(1, status.restarts());
+        assertEquals("worker-3 - aborted, SIGABRT (exit 134)", status.lastExit());
+        assertEquals(Set.of(1, 2), leasedWorkers(pool, 20));
+    }
+
+    @Test
+    void reloadStartsTheNewGenerationsStandbyAndRetiresTheOldOne() throws Exception {
+        FakeWorkers workers = new FakeWorkers(FakeWorker.Behaviour.ready());
+        WorkerPool pool = pool(withStandby(2, 1), workers, FAST);
+        pool.start(SCRIPTS);
+        FakeWorker oldStandby = workers.awaitWorker(3, WAIT);
+        await("standby ready", WAIT, () -> oldStandby.state() == WorkerState.READY);
+
+        assertTrue(pool.reload(NEW_SCRIPTS).accepted());
+
+        await("old standby exited", WAIT, () -> oldStandby.exit().isDone());
+        assertEquals(List.of("replaced by generation 2"), oldStandby.retireReasons);
+        FakeWorker newStandby = workers.awaitWorker(6, WAIT);
+        await("new standby ready", WAIT, () -> newStandby.state() == WorkerState.READY);
+        assertEquals("b.lua", newStandby.init().getScripts(0).getFileName());
+        WorkerStatus status = statusOf(pool, 6);
+        assertTrue(status.standby());
+        assertEquals(2, status.generation());
+        assertEquals(Set.of(4, 5), leasedWorkers(pool, 20));
+    }
+
     @Test
     void reloadWithHealthyWorkersSwapsGenerationsAndRetiresTheOldOne() throws Exception {
         FakeWorkers workers = new FakeWorkers(FakeWorker.Behaviour.ready());

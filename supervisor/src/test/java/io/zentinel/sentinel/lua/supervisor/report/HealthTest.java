@@ -15,7 +15,7 @@ class HealthTest {
     private static final CrashLoop CALM = new CrashLoop(0, Duration.ZERO, null);
 
     private static WorkerStatus worker(int id, long generation, WorkerState state) {
-        return new WorkerStatus(id, 100 + id, state, 0, 0, Instant.EPOCH, generation, id, 0, null, 5000);
+        return new WorkerStatus(id, 100 + id, state, 0, 0, Instant.EPOCH, generation, id, false, 0, null, 5000);
     }
 
     @Test
@@ -32,6 +32,15 @@ class HealthTest {
                 Health.of(List.of(worker(1, 1, WorkerState.READY), worker(2, 1, WorkerState.STARTING)), 1, CALM, 2));
         assertEquals(new Health(HealthState.DEGRADED, "1 of 2 workers ready, crash loop: 3 early deaths"),
                 Health.of(List.of(worker(1, 1, WorkerState.READY)), 1, new CrashLoop(3, Duration.ofMillis(400), null), 2));
+    }
+
+    @Test
+    void aReadyStandbyDoesNotCountAsAServingWorker() {
+        WorkerStatus standby = new WorkerStatus(3, 103, WorkerState.READY, 0, 0, Instant.EPOCH, 1, 2, true, 0, null, 5000);
+
+        assertEquals(new Health(HealthState.DEGRADED, "1 of 2 workers ready"),
+                Health.of(List.of(worker(1, 1, WorkerState.READY), worker(2, 1, WorkerState.STARTING), standby), 1,
+                        CALM, 2));
     }
 
     @Test
