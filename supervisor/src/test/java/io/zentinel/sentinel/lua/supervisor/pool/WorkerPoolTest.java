@@ -111,8 +111,7 @@ class WorkerPoolTest {
 
         pool.start(SCRIPTS);
 
-        FakeWorker third = workers.awaitWorker(3, WAIT);
-        await("relaunched worker ready", WAIT, () -> third.state() == WorkerState.READY);
+        FakeWorker third = readyWorker(workers, 3);
         assertEquals(new WorkerPool.CrashLoop(1, Duration.ofMillis(20), "worker-2 - internal error (exit 70)"),
                 pool.crashLoop());
         WorkerStatus relaunched = pool.snapshot().stream().filter(s -> s.id() == 3).findFirst().orElseThrow();
@@ -469,8 +468,7 @@ class WorkerPoolTest {
 
         long before = System.nanoTime();
         workers.workers.stream().filter(w -> w.id() == 1).findFirst().orElseThrow().crash(134);
-        FakeWorker replacement = workers.awaitWorker(3, WAIT);
-        await("replacement ready", WAIT, () -> replacement.state() == WorkerState.READY);
+        FakeWorker replacement = readyWorker(workers, 3);
 
         assertTrue(workers.createdNanos.get(2) - before < TimeUnit.MILLISECONDS.toNanos(1000));
         assertEquals(new WorkerPool.CrashLoop(0, Duration.ZERO, null), pool.crashLoop());
@@ -517,8 +515,7 @@ class WorkerPoolTest {
         workers.workers.get(0).crash(70);
         await("three failed launches", WAIT, () -> workers.createdNanos.size() >= 4);
         workers.failLaunches(false);
-        FakeWorker replacement = workers.awaitWorker(2, WAIT);
-        await("replacement ready", WAIT, () -> replacement.state() == WorkerState.READY);
+        FakeWorker replacement = readyWorker(workers, 2);
 
         WorkerStatus status = pool.snapshot().get(0);
         assertEquals(replacement.id(), status.id());
@@ -637,6 +634,12 @@ class WorkerPoolTest {
         return pool.snapshot().stream().filter(s -> s.id() == id).findFirst().orElseThrow();
     }
 
+    private static FakeWorker readyWorker(FakeWorkers workers, int id) throws InterruptedException {
+        FakeWorker worker = workers.awaitWorker(id, WAIT);
+        await("worker-" + id + " ready", WAIT, () -> worker.state() == WorkerState.READY);
+        return worker;
+    }
+
     private static Set<Integer> leasedWorkers(WorkerPool pool, int leases) throws Exception {
         Set<Integer> ids = new HashSet<>();
         for (int i = 0; i < leases; i++) {
@@ -653,8 +656,7 @@ class WorkerPoolTest {
         WorkerPool pool = pool(withStandby(2, 1), workers, FAST);
         pool.start(SCRIPTS);
 
-        FakeWorker standby = workers.awaitWorker(3, WAIT);
-        await("standby ready", WAIT, () -> standby.state() == WorkerState.READY);
+        FakeWorker standby = readyWorker(workers, 3);
         WorkerStatus status = statusOf(pool, 3);
         assertTrue(status.standby());
         assertEquals(2, status.slot(), "standbys are numbered after the serving slots");
@@ -670,8 +672,7 @@ class WorkerPoolTest {
                         FakeWorker.Behaviour.holding());
         WorkerPool pool = pool(withStandby(2, 1), workers, NO_EARLY_DEATHS);
         pool.start(SCRIPTS);
-        FakeWorker standby = workers.awaitWorker(3, WAIT);
-        await("standby ready", WAIT, () -> standby.state() == WorkerState.READY);
+        FakeWorker standby = readyWorker(workers, 3);
         int slot = statusOf(pool, 1).slot();
 
         workers.byId(1).crash(137);
@@ -703,8 +704,7 @@ class WorkerPoolTest {
         WorkerPool pool = pool(config, workers, FAST);
         pool.start(SCRIPTS);
         FakeWorker old = workers.byId(1);
-        FakeWorker standby = workers.awaitWorker(2, WAIT);
-        await("standby ready", WAIT, () -> standby.state() == WorkerState.READY);
+        FakeWorker standby = readyWorker(workers, 2);
 
         old.addExecutions(statusOf(pool, 1).retireAfterExecutions() - 1);
         WorkerLease held = pool.acquire(WAIT);
@@ -746,13 +746,11 @@ class WorkerPoolTest {
         FakeWorkers workers = new FakeWorkers(FakeWorker.Behaviour.ready());
         WorkerPool pool = pool(withStandby(2, 1), workers, NO_EARLY_DEATHS);
         pool.start(SCRIPTS);
-        FakeWorker standby = workers.awaitWorker(3, WAIT);
-        await("standby ready", WAIT, () -> standby.state() == WorkerState.READY);
+        FakeWorker standby = readyWorker(workers, 3);
 
         standby.crash(134);
 
-        FakeWorker next = workers.awaitWorker(4, WAIT);
-        await("new standby ready", WAIT, () -> next.state() == WorkerState.READY);
+        FakeWorker next = readyWorker(workers, 4);
         WorkerStatus status = statusOf(pool, 4);
         assertTrue(status.standby());
         assertEquals(1, status.restarts());
@@ -765,15 +763,13 @@ class WorkerPoolTest {
         FakeWorkers workers = new FakeWorkers(FakeWorker.Behaviour.ready());
         WorkerPool pool = pool(withStandby(2, 1), workers, FAST);
         pool.start(SCRIPTS);
-        FakeWorker oldStandby = workers.awaitWorker(3, WAIT);
-        await("standby ready", WAIT, () -> oldStandby.state() == WorkerState.READY);
+        FakeWorker oldStandby = readyWorker(workers, 3);
 
         assertTrue(pool.reload(NEW_SCRIPTS).accepted());
 
         await("old standby exited", WAIT, () -> oldStandby.exit().isDone());
         assertEquals(List.of("replaced by generation 2"), oldStandby.retireReasons);
-        FakeWorker newStandby = workers.awaitWorker(6, WAIT);
-        await("new standby ready", WAIT, () -> newStandby.state() == WorkerState.READY);
+        FakeWorker newStandby = readyWorker(workers, 6);
         assertEquals("b.lua", newStandby.init().getScripts(0).getFileName());
         WorkerStatus status = statusOf(pool, 6);
         assertTrue(status.standby());
@@ -871,8 +867,7 @@ class WorkerPoolTest {
         assertTrue(pool.kill(1, "memory breach: rss 300 MiB > workers.memory-bytes"));
         assertFalse(pool.kill(99, "no such worker"));
 
-        FakeWorker replacement = workers.awaitWorker(2, WAIT);
-        await("replacement ready", WAIT, () -> replacement.state() == WorkerState.READY);
+        FakeWorker replacement = readyWorker(workers, 2);
         WorkerStatus status = pool.snapshot().get(0);
         assertEquals("worker-1 - killed: memory breach: rss 300 MiB > workers.memory-bytes"
                 + " (killed by SIGKILL (exit 137))", status.lastExit());
