@@ -650,13 +650,22 @@ class WorkerPoolTest {
         return ids;
     }
 
+    /** A started pool of two workers and one standby (worker-3), ready. */
+    private record StandbyPool(WorkerPool pool, FakeWorkers workers, FakeWorker standby) {
+    }
+
+    private StandbyPool startedWithReadyStandby(WorkerPool.Tuning tuning) throws Exception {
+        FakeWorkers workers = new FakeWorkers(FakeWorker.Behaviour.ready());
+        WorkerPool pool = pool(withStandby(2, 1), workers, tuning);
+        pool.start(SCRIPTS);
+        return new StandbyPool(pool, workers, readyWorker(workers, 3));
+    }
+
     @Test
     void standbysStartOnceThePoolServesAndTakeNoCalls() throws Exception {
-        FakeWorkers workers = new FakeWorkers(FakeWorker.Behaviour.ready());
-        WorkerPool pool = pool(withStandby(2, 1), workers, FAST);
-        pool.start(SCRIPTS);
-
-        FakeWorker standby = readyWorker(workers, 3);
+        StandbyPool started = startedWithReadyStandby(FAST);
+        WorkerPool pool = started.pool();
+        FakeWorker standby = started.standby();
         WorkerStatus status = statusOf(pool, 3);
         assertTrue(status.standby());
         assertEquals(2, status.slot(), "standbys are numbered after the serving slots");
@@ -743,10 +752,10 @@ class WorkerPoolTest {
 
     @Test
     void aStandbyThatDiesIsRelaunchedWhileTheServingWorkersCarryOn() throws Exception {
-        FakeWorkers workers = new FakeWorkers(FakeWorker.Behaviour.ready());
-        WorkerPool pool = pool(withStandby(2, 1), workers, NO_EARLY_DEATHS);
-        pool.start(SCRIPTS);
-        FakeWorker standby = readyWorker(workers, 3);
+        StandbyPool started = startedWithReadyStandby(NO_EARLY_DEATHS);
+        WorkerPool pool = started.pool();
+        FakeWorkers workers = started.workers();
+        FakeWorker standby = started.standby();
 
         standby.crash(134);
 
@@ -760,10 +769,10 @@ class WorkerPoolTest {
 
     @Test
     void reloadStartsTheNewGenerationsStandbyAndRetiresTheOldOne() throws Exception {
-        FakeWorkers workers = new FakeWorkers(FakeWorker.Behaviour.ready());
-        WorkerPool pool = pool(withStandby(2, 1), workers, FAST);
-        pool.start(SCRIPTS);
-        FakeWorker oldStandby = readyWorker(workers, 3);
+        StandbyPool started = startedWithReadyStandby(FAST);
+        WorkerPool pool = started.pool();
+        FakeWorkers workers = started.workers();
+        FakeWorker oldStandby = started.standby();
 
         assertTrue(pool.reload(NEW_SCRIPTS).accepted());
 
