@@ -50,7 +50,7 @@ final class HeaderTable extends LuaTable {
         filled = true;
         presize(0, view.sizeHint());
         view.forEachJoined((name, value) -> {
-            LuaString key = HttpHandle.text(name);
+            LuaString key = HeaderNames.SHARED.lua(name);
             LuaValue earlier = super.rawget(key);
             super.rawset(key, earlier.isnil() ? HttpHandle.text(value)
                     : earlier.concat(SEPARATOR).concat(HttpHandle.text(value)));

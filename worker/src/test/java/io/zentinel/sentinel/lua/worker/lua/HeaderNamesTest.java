@@ -1,0 +1,32 @@
+package io.zentinel.sentinel.lua.worker.lua;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+
+import org.junit.jupiter.api.Test;
+import org.luaj.vm2.LuaValue;
+
+class HeaderNamesTest {
+    @Test
+    void aNameSeenBeforeGivesTheSameLuaStringWithTheBytesLuaJWouldGive() {
+        HeaderNames names = new HeaderNames(8);
+
+        for (String name : new String[] {"user-agent", "x-caf\u00e9", "\u65e5\u672c"}) {
+            assertEquals(LuaValue.valueOf(name), names.lua(name), name);
+            assertEquals(LuaValue.valueOf(name).hashCode(), names.lua(name).hashCode(), name);
+            assertSame(names.lua(name), names.lua(new String(name.toCharArray())), name);
+        }
+    }
+
+    @Test
+    void beyondItsCapacityNamesAreStillRightButNotKept() {
+        HeaderNames names = new HeaderNames(2);
+        names.lua("accept");
+        names.lua("host");
+
+        assertEquals(LuaValue.valueOf("cookie"), names.lua("cookie"));
+        assertEquals(LuaValue.valueOf("cookie").hashCode(), names.lua("cookie").hashCode());
+        assertSame(names.lua("accept"), names.lua("accept"));
+        assertEquals(2, names.size(), "cookie was not kept");
+    }
+}
