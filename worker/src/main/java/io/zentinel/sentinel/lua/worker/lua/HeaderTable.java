@@ -13,7 +13,7 @@ import org.luaj.vm2.Varargs;
  * headers directly ({@link HeaderView#joined}); anything else (iterating with {@code pairs},
  * storing, the length, the table library, the sandbox's table-size check) first fills the table
  * with every header, as an ordinary table built at once would hold them. So building 20 headers
- * into a Lua table, about 5 µs per call, is paid only by scripts that list them.
+ * into a Lua table, about 3 µs per call, is paid only by scripts that list them.
  *
  * <p>The table shows the headers as they were when it was made: before a script changes a
  * header, the view fills the table it handed out ({@link HeaderView#table}).
