@@ -77,8 +77,8 @@ public final class StatusCollector {
                 seconds(started, now), config.socketPath().toString(), config.admin().socketPath().toString(),
                 config.scripts().directory().toString(), config.scripts().hotReload(),
                 config.scripts().watchInterval().toMillis(), config.safety().failOpen(), config.workers().count(),
-                config.workers().vmsPerWorker(), config.workers().standby(), crashLoop.earlyDeaths(), crashLoop.backoff().toMillis(),
-                crashLoop.lastDeath());
+                config.workers().vmsPerWorker(), config.workers().standby(), crashLoop.earlyDeaths(),
+                crashLoop.backoff().toMillis(), crashLoop.lastDeath());
         return new StatusReport(agent,
                 new StatusReport.ProcessFigures(self, own == null ? null : own.rssBytes(),
                         own == null ? null : own.cpuPercent()),

@@ -944,14 +944,14 @@ public final class WorkerPool implements AutoCloseable {
     }
 
     /**
-     * Under lock: moves a ready standby of the slot's generation into {@code slot}, as its
-     * serving worker, and launches the next standby after {@code delay} (the crash-loop backoff
+     * Under lock, for a serving slot of the current generation: moves a ready standby of that
+     * generation into {@code slot}, as its serving worker, and launches the next standby after {@code delay} (the crash-loop backoff
      * when the slot's worker died). Returns the standby, or {@code null} when none is ready. The
      * caller retires the slot's previous worker, if it still lives.
      */
     private Member takeStandby(Slot slot, Duration delay) {
-        if (slot.standby || slot.generation.phase != Phase.CURRENT) {
-            return null;
+        if (slot.standby) {
+            return null; // a standby that died is relaunched into its own slot
         }
         for (Slot spare : slot.generation.standbys) {
             Member standby = spare.active;

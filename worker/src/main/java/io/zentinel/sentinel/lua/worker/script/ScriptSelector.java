@@ -43,7 +43,6 @@ public final class ScriptSelector {
     }
 
     private final Map<Hook, List<Candidate>> byHook = new EnumMap<>(Hook.class);
-    private final List<ScriptDefinition> scripts;
     private final List<Entry> entries;
 
     /** @param entries the scripts of the set, with their hooks, in any order */
@@ -53,12 +52,10 @@ public final class ScriptSelector {
             int c = ScriptCatalog.RUN_ORDER.compare(a.script().header(), b.script().header());
             return c != 0 ? c : a.script().fileName().compareTo(b.script().fileName());
         });
-        List<ScriptDefinition> all = new ArrayList<>();
         for (Hook hook : Hooks.ALL) {
             byHook.put(hook, new ArrayList<>());
         }
         for (Entry e : sorted) {
-            all.add(e.script());
             ScriptHeader h = e.script().header();
             Candidate candidate = new Candidate(e.script(), h.allPaths() ? List.of() : h.paths(), h.methods());
             for (Hook hook : e.hooks()) {
@@ -66,7 +63,6 @@ public final class ScriptSelector {
             }
         }
         byHook.replaceAll((hook, list) -> List.copyOf(list));
-        this.scripts = List.copyOf(all);
         this.entries = List.copyOf(sorted);
     }
 
@@ -77,7 +73,7 @@ public final class ScriptSelector {
 
     /** Every script, in run order. */
     public List<ScriptDefinition> scripts() {
-        return scripts;
+        return entries.stream().map(Entry::script).toList();
     }
 
     /**
