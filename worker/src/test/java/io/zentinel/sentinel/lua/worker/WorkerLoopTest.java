@@ -20,6 +20,7 @@ import io.zentinel.sentinel.lua.protocol.frame.FrameReader;
 import io.zentinel.sentinel.lua.protocol.frame.FrameWriter;
 import io.zentinel.sentinel.lua.protocol.v1.Action;
 import io.zentinel.sentinel.lua.protocol.v1.Header;
+import io.zentinel.sentinel.lua.protocol.v1.HeaderList;
 import io.zentinel.sentinel.lua.protocol.v1.Heartbeat;
 import io.zentinel.sentinel.lua.protocol.v1.Hook;
 import io.zentinel.sentinel.lua.protocol.v1.HookCall;
@@ -101,10 +102,12 @@ class WorkerLoopTest {
     }
 
     private static SupervisorMessage call(long id, String method, String uri, String... headers) {
-        RequestInfo.Builder request = RequestInfo.newBuilder().setMethod(method).setUri(uri).setClientIp("10.0.0.1");
+        HeaderList.Builder list = HeaderList.newBuilder();
         for (int i = 0; i < headers.length; i += 2) {
-            request.addHeaders(Header.newBuilder().setName(headers[i]).addValues(headers[i + 1]));
+            list.addHeaders(Header.newBuilder().setName(headers[i]).addValues(headers[i + 1]));
         }
+        RequestInfo.Builder request = RequestInfo.newBuilder().setMethod(method).setUri(uri).setClientIp("10.0.0.1")
+                .setHeaderList(list.build().toByteString());
         return SupervisorMessage.newBuilder().setCall(HookCall.newBuilder().setCallId(id)
                 .setPhase(Phase.PHASE_REQUEST_HEADERS).setCorrelationId("c" + id).setRequest(request)).build();
     }

@@ -7,8 +7,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.google.protobuf.ByteString;
+import io.zentinel.sentinel.lua.protocol.HeaderListWriter;
 import io.zentinel.sentinel.lua.protocol.v1.BodyChunk;
-import io.zentinel.sentinel.lua.protocol.v1.Header;
 import io.zentinel.sentinel.lua.protocol.v1.HookCall;
 import io.zentinel.sentinel.lua.protocol.v1.Phase;
 import io.zentinel.sentinel.lua.protocol.v1.RequestInfo;
@@ -170,7 +170,7 @@ final class TestEvent {
                 throw new EventFileException("status: must be an integer from 100 to 599 (was " + status + ")");
             }
             call.setResponse(ResponseInfo.newBuilder().setStatus(status.asInt())
-                    .addAllHeaders(headers(root.get("headers"), "")));
+                    .setHeaderList(headers(root.get("headers"), "")));
         } else {
             call.setRequest(request(root, "", correlationId));
         }
@@ -195,7 +195,7 @@ final class TestEvent {
         RequestInfo.Builder request = RequestInfo.newBuilder()
                 .setMethod(text(node, "method", prefix, "GET"))
                 .setUri(text(node, "uri", prefix, "/"))
-                .addAllHeaders(headers(node.get("headers"), prefix))
+                .setHeaderList(headers(node.get("headers"), prefix))
                 .setClientIp(text(node, "client_ip", prefix, "127.0.0.1"))
                 .setProtocol(text(node, "protocol", prefix, "HTTP/1.1"))
                 .setRequestId(text(node, "request_id", prefix, correlationId))
@@ -238,10 +238,10 @@ final class TestEvent {
         return request.build();
     }
 
-    /** Headers in file order; names lower-cased; names that differ only in case are merged. */
-    private static List<Header> headers(JsonNode node, String prefix) throws EventFileException {
+    /** Headers in file order, encoded; names lower-cased; names that differ only in case are merged. */
+    private static ByteString headers(JsonNode node, String prefix) throws EventFileException {
         if (node == null) {
-            return List.of();
+            return ByteString.EMPTY;
         }
         if (!node.isObject()) {
             throw new EventFileException(prefix + "headers: must be an object of name: value (was " + kind(node) + ")");
@@ -267,9 +267,7 @@ final class TestEvent {
                 throw new EventFileException(path + ": must be a string or an array of strings (was " + value + ")");
             }
         }
-        List<Header> list = new ArrayList<>(headers.size());
-        headers.forEach((name, values) -> list.add(Header.newBuilder().setName(name).addAllValues(values).build()));
-        return list;
+        return HeaderListWriter.encode(headers);
     }
 
     private static byte[] body(JsonNode root, long maxBodyBytes) throws EventFileException {

@@ -1,13 +1,8 @@
 package io.zentinel.sentinel.lua.supervisor.pool;
 
-import com.google.protobuf.ByteString;
-import io.zentinel.sentinel.lua.protocol.v1.Header;
 import io.zentinel.sentinel.lua.protocol.v1.RequestInfo;
 import io.zentinel.sentinel.lua.protocol.v1.ResponseInfo;
 import io.zentinel.sentinel.lua.supervisor.proxy.AgentEvent;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
 
 /** Proxy events as the pipe's {@code RequestInfo} / {@code ResponseInfo}. Pure functions. */
 final class EventMapping {
@@ -19,7 +14,7 @@ final class EventMapping {
         RequestInfo.Builder request = RequestInfo.newBuilder()
                 .setMethod(orEmpty(event.method()))
                 .setUri(orEmpty(event.uri()))
-                .addAllHeaders(headers(event.headers()));
+                .setHeaderList(event.headers().encoded());
         AgentEvent.RequestMetadata metadata = event.metadata();
         if (metadata != null) {
             String address = orEmpty(metadata.clientIp());
@@ -53,32 +48,8 @@ final class EventMapping {
     static ResponseInfo responseInfo(AgentEvent.ResponseHeaders event) {
         return ResponseInfo.newBuilder()
                 .setStatus(Math.max(0, event.status()))
-                .addAllHeaders(headers(event.headers()))
+                .setHeaderList(event.headers().encoded())
                 .build();
-    }
-
-    /** Header map (proxy order) as repeated {@code Header}; null names and values are skipped. */
-    static List<Header> headers(Map<String, List<String>> headers) {
-        if (headers == null) {
-            return List.of();
-        }
-        List<Header> list = new ArrayList<>(headers.size());
-        headers.forEach((name, values) -> {
-            if (name != null) {
-                // as bytes: protobuf then neither measures nor encodes the strings again when it
-                // sizes and writes the call (20 headers and more in every call)
-                Header.Builder header = Header.newBuilder().setNameBytes(ByteString.copyFromUtf8(name));
-                if (values != null) {
-                    for (String value : values) {
-                        if (value != null) {
-                            header.addValuesBytes(ByteString.copyFromUtf8(value));
-                        }
-                    }
-                }
-                list.add(header.build());
-            }
-        });
-        return list;
     }
 
     /**

@@ -1,14 +1,11 @@
 package io.zentinel.sentinel.lua.supervisor.proxy;
 
-import java.util.List;
-import java.util.Map;
-
 /**
  * An event as the proxy sent it (agent protocol v2, §7), decoded from its JSON payload.
  * Every event needs exactly one {@link AgentResponse} carrying its {@link #correlationId()}.
  *
- * <p>Header maps keep the proxy's order; names are lower case, each value list holds one entry
- * per occurrence.
+ * <p>Headers ({@link EventHeaders}) keep the proxy's order; names are lower case, with one
+ * value per occurrence.
  */
 public sealed interface AgentEvent {
 
@@ -17,7 +14,10 @@ public sealed interface AgentEvent {
 
     /** 0x10: request headers, before the request is forwarded upstream. */
     record RequestHeaders(String correlationId, String method, String uri,
-                          Map<String, List<String>> headers, RequestMetadata metadata) implements AgentEvent {
+                          EventHeaders headers, RequestMetadata metadata) implements AgentEvent {
+        public RequestHeaders {
+            headers = headers == null ? EventHeaders.NONE : headers;
+        }
     }
 
     /**
@@ -36,8 +36,11 @@ public sealed interface AgentEvent {
     }
 
     /** 0x12: upstream response headers. */
-    record ResponseHeaders(String correlationId, int status, Map<String, List<String>> headers)
+    record ResponseHeaders(String correlationId, int status, EventHeaders headers)
             implements AgentEvent {
+        public ResponseHeaders {
+            headers = headers == null ? EventHeaders.NONE : headers;
+        }
     }
 
     /** 0x13: a piece of the response body, decoded from Base64. */

@@ -7,13 +7,11 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
+import io.zentinel.sentinel.lua.protocol.HeaderListWriter;
 
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
@@ -34,6 +32,9 @@ final class EventDecoder {
 
     /** jackson's placeholder for the (deliberately unlogged) input inside nested locations. */
     private static final Pattern REDACTED_SOURCE = Pattern.compile("\\[Source: REDACTED \\(`[^`]*` disabled\\); ");
+
+    /** At most this much is set aside for an event's encoded headers at first; it grows as needed. */
+    private static final int HEADER_BUFFER_GUESS = 16 * 1024;
 
     private final JsonFactory json;
 
@@ -65,9 +66,9 @@ final class EventDecoder {
         try (JsonParser p = json.createParser(buf, offset, length)) {
             startRootObject(p);
             AgentEvent event = switch (type) {
-                case ProxyCodec.REQUEST_HEADERS -> requestHeaders(p, ids);
+                case ProxyCodec.REQUEST_HEADERS -> requestHeaders(p, ids, length);
                 case ProxyCodec.REQUEST_BODY_CHUNK -> bodyChunk(p, ids, type, "bytes_received");
-                case ProxyCodec.RESPONSE_HEADERS -> responseHeaders(p, ids);
+                case ProxyCodec.RESPONSE_HEADERS -> responseHeaders(p, ids, length);
                 case ProxyCodec.RESPONSE_BODY_CHUNK -> bodyChunk(p, ids, type, "bytes_sent");
                 default -> unhandled(p, ids, type);
             };
@@ -127,23 +128,23 @@ final class EventDecoder {
 
     // ---- events ---------------------------------------------------------------------------------
 
-    private AgentEvent requestHeaders(JsonParser p, Ids ids) throws IOException {
+    private AgentEvent requestHeaders(JsonParser p, Ids ids, int payloadBytes) throws IOException {
         String method = null;
         String uri = null;
-        Map<String, List<String>> headers = null;
+        EventHeaders headers = null;
         AgentEvent.RequestMetadata metadata = null;
         while (nextMember(p)) {
             switch (p.currentName()) {
                 case "correlation_id" -> ids.top = string(p, "correlation_id");
                 case "method" -> method = string(p, "method");
                 case "uri" -> uri = string(p, "uri");
-                case "headers" -> headers = headers(p, "headers");
+                case "headers" -> headers = headers(p, "headers", payloadBytes);
                 case "metadata" -> metadata = metadata(p, ids);
                 default -> p.skipChildren();
             }
         }
         return new AgentEvent.RequestHeaders(requireId(ids), require(method, "method"), require(uri, "uri"),
-                headers == null ? Map.of() : headers, metadata == null ? NO_METADATA : metadata);
+                headers, metadata == null ? NO_METADATA : metadata);
     }
 
     private AgentEvent.RequestMetadata metadata(JsonParser p, Ids ids) throws IOException {
@@ -211,19 +212,19 @@ final class EventDecoder {
                 : new AgentEvent.ResponseBodyChunk(id, data, chunkIndex, isLast, bytes, totalSize);
     }
 
-    private AgentEvent responseHeaders(JsonParser p, Ids ids) throws IOException {
+    private AgentEvent responseHeaders(JsonParser p, Ids ids, int payloadBytes) throws IOException {
         Integer status = null;
-        Map<String, List<String>> headers = null;
+        EventHeaders headers = null;
         while (nextMember(p)) {
             switch (p.currentName()) {
                 case "correlation_id" -> ids.top = string(p, "correlation_id");
                 case "status" -> status = nullableInt(p, "status");
-                case "headers" -> headers = headers(p, "headers");
+                case "headers" -> headers = headers(p, "headers", payloadBytes);
                 default -> p.skipChildren();
             }
         }
         return new AgentEvent.ResponseHeaders(requireId(ids), require(status, "status"),
-                headers == null ? Map.of() : headers);
+                headers);
     }
 
     /** RequestComplete, WebSocketFrame, GuardrailInspect, Configure: only the id matters. */
@@ -351,6 +352,7 @@ final class EventDecoder {
         return values;
     }
 
+    /** An array of strings, {@code null} elements dropped, as an immutable list. */
     private static List<String> stringArray(JsonParser p, String name) throws IOException {
         if (p.currentToken() == JsonToken.VALUE_NULL) {
             return null;
@@ -358,66 +360,56 @@ final class EventDecoder {
         if (p.currentToken() != JsonToken.START_ARRAY) {
             throw typeError(p, name, "an array of strings");
         }
-        return arrayStrings(p, name, null);
-    }
-
-    /**
-     * The strings of the array the parser is at ({@code null} elements dropped), as an immutable
-     * list. The path of a wrong element ({@code name[]}, or {@code name.member[]} for a header)
-     * is spelled out only then: this runs for every header of every event.
-     */
-    private static List<String> arrayStrings(JsonParser p, String name, String member) throws IOException {
-        String first = null;
-        List<String> all = null;
+        List<String> values = new ArrayList<>();
         while (p.nextToken() != JsonToken.END_ARRAY) {
             switch (p.currentToken()) {
+                case VALUE_STRING -> values.add(p.getText());
                 case VALUE_NULL -> {
-                    continue;
                 }
-                case VALUE_STRING -> {
-                }
-                default -> throw typeError(p, (member == null ? name : name + "." + member) + "[]", "a string");
-            }
-            String value = p.getText();
-            if (first == null) {
-                first = value;
-            } else {
-                if (all == null) {
-                    all = new ArrayList<>(4);
-                    all.add(first);
-                }
-                all.add(value);
+                default -> throw typeError(p, name + "[]", "a string");
             }
         }
-        return all != null ? List.copyOf(all) : first != null ? List.of(first) : List.of();
+        return List.copyOf(values);
     }
 
     /**
      * A header map: name → array of strings, kept in the proxy's order. A single string is taken
-     * as a one-element array; {@code null} entries are dropped; a repeated name appends.
+     * as a one-element array and {@code null} entries are dropped. The headers go straight into
+     * the call's encoding: the values are copied from the parser's buffer, and a name the
+     * payload repeats is written again (the worker adds its values to the first).
      */
-    private static Map<String, List<String>> headers(JsonParser p, String name) throws IOException {
+    private static EventHeaders headers(JsonParser p, String name, int payloadBytes) throws IOException {
         if (p.currentToken() == JsonToken.VALUE_NULL) {
             return null;
         }
         expectObject(p, name);
-        Map<String, List<String>> headers = new LinkedHashMap<>();
+        HeaderListWriter headers = new HeaderListWriter(Math.min(payloadBytes, HEADER_BUFFER_GUESS));
         while (nextMember(p)) {
             String header = p.currentName();
-            List<String> values;
-            switch (p.currentToken()) {
-                case VALUE_STRING -> values = List.of(p.getText());
-                case VALUE_NULL -> values = List.of();
-                case START_ARRAY -> values = arrayStrings(p, name, header);
-                default -> throw typeError(p, name + "." + header, "an array of strings");
+            JsonToken token = p.currentToken();
+            if (token != JsonToken.VALUE_STRING && token != JsonToken.VALUE_NULL && token != JsonToken.START_ARRAY) {
+                throw typeError(p, name + "." + header, "an array of strings");
             }
-            headers.merge(header, values, (a, b) -> {
-                List<String> merged = new ArrayList<>(a);
-                merged.addAll(b);
-                return List.copyOf(merged);
-            });
+            headers.startHeader(header);
+            if (token == JsonToken.VALUE_STRING) {
+                addValue(p, headers);
+            } else if (token == JsonToken.START_ARRAY) {
+                while (p.nextToken() != JsonToken.END_ARRAY) {
+                    switch (p.currentToken()) {
+                        case VALUE_STRING -> addValue(p, headers);
+                        case VALUE_NULL -> {
+                        }
+                        default -> throw typeError(p, name + "." + header + "[]", "a string");
+                    }
+                }
+            }
+            headers.endHeader();
         }
-        return Collections.unmodifiableMap(headers);
+        return new EventHeaders(headers.toByteString());
+    }
+
+    private static void addValue(JsonParser p, HeaderListWriter headers) throws IOException {
+        headers.addValue(p.getTextCharacters(), p.getTextOffset(), p.getTextLength());
     }
 
     private static String requireId(Ids ids) throws PayloadException {

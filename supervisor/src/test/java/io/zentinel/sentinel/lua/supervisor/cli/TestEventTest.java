@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.zentinel.sentinel.lua.protocol.v1.Header;
+import io.zentinel.sentinel.lua.protocol.v1.HeaderList;
 import io.zentinel.sentinel.lua.protocol.v1.HookCall;
 import io.zentinel.sentinel.lua.protocol.v1.Phase;
 import java.nio.charset.StandardCharsets;
@@ -42,7 +43,7 @@ class TestEventTest {
         assertEquals(List.of(
                 Header.newBuilder().setName("authorization").addValues("Bearer x").build(),
                 Header.newBuilder().setName("accept").addValues("text/html").addValues("*/*").build()),
-                call.getRequest().getHeadersList());
+                HeaderList.parseFrom(call.getRequest().getHeaderList()).getHeadersList());
         assertFalse(call.hasResponse());
         assertFalse(call.hasChunk());
         assertTrue(call.getCtx().isEmpty());
@@ -65,7 +66,7 @@ class TestEventTest {
                 """).call();
         assertEquals(Phase.PHASE_RESPONSE_HEADERS, call.getPhase());
         assertEquals(404, call.getResponse().getStatus());
-        assertEquals("content-type", call.getResponse().getHeaders(0).getName());
+        assertEquals("content-type", HeaderList.parseFrom(call.getResponse().getHeaderList()).getHeaders(0).getName());
         assertEquals("POST", call.getRequest().getMethod());
         assertEquals(51514, call.getRequest().getClientPort());
         assertEquals("r-7", call.getCorrelationId());

@@ -9,6 +9,7 @@ import com.google.protobuf.ByteString;
 import io.zentinel.sentinel.lua.protocol.v1.Action;
 import io.zentinel.sentinel.lua.protocol.v1.FailureKind;
 import io.zentinel.sentinel.lua.protocol.v1.Header;
+import io.zentinel.sentinel.lua.protocol.v1.HeaderList;
 import io.zentinel.sentinel.lua.protocol.v1.Hook;
 import io.zentinel.sentinel.lua.protocol.v1.HookCall;
 import io.zentinel.sentinel.lua.protocol.v1.HookResult;
@@ -21,6 +22,7 @@ import io.zentinel.sentinel.lua.protocol.v1.Verdict;
 import io.zentinel.sentinel.lua.supervisor.config.AgentConfig;
 import io.zentinel.sentinel.lua.supervisor.pool.DispatchCounters.DecisionKind;
 import io.zentinel.sentinel.lua.supervisor.proxy.AgentEvent;
+import io.zentinel.sentinel.lua.supervisor.proxy.EventHeaders;
 import io.zentinel.sentinel.lua.supervisor.proxy.AgentResponse;
 import io.zentinel.sentinel.lua.supervisor.proxy.Decision;
 import java.nio.charset.StandardCharsets;
@@ -90,13 +92,13 @@ class EventDispatcherTest {
         Map<String, List<String>> headers = new LinkedHashMap<>();
         headers.put("host", List.of("example.com"));
         headers.put("x-correlation-id", List.of(id));
-        return new AgentEvent.RequestHeaders(id, "GET", "/api/users?id=42", headers,
+        return new AgentEvent.RequestHeaders(id, "GET", "/api/users?id=42", EventHeaders.of(headers),
                 new AgentEvent.RequestMetadata("127.0.0.1:51514", 0, "HTTP/1.1", "r-1", "api", null,
                         "2026-07-01T09:30:00Z", null, null, null, null));
     }
 
     private static AgentEvent.ResponseHeaders responseHeaders(String id) {
-        return new AgentEvent.ResponseHeaders(id, 200, Map.of("content-type", List.of("application/json")));
+        return new AgentEvent.ResponseHeaders(id, 200, EventHeaders.of(Map.of("content-type", List.of("application/json"))));
     }
 
     private static byte[] bytes(String text) {
@@ -120,7 +122,7 @@ class EventDispatcherTest {
         assertEquals("127.0.0.1", call.getRequest().getClientIp());
         assertEquals(51514, call.getRequest().getClientPort());
         assertEquals(List.of(Header.newBuilder().setName("host").addValues("example.com").build(),
-                Header.newBuilder().setName("x-correlation-id").addValues("id-1").build()), call.getRequest().getHeadersList());
+                Header.newBuilder().setName("x-correlation-id").addValues("id-1").build()), HeaderList.parseFrom(call.getRequest().getHeaderList()).getHeadersList());
         assertEquals(ByteString.EMPTY, call.getCtx());
         assertEquals(1, dispatcher.counters().decisions(DecisionKind.BLOCK));
     }
@@ -140,7 +142,7 @@ class EventDispatcherTest {
         assertEquals(Phase.PHASE_RESPONSE_HEADERS, response.getPhase());
         assertEquals(request.getRequest(), response.getRequest());
         assertEquals(200, response.getResponse().getStatus());
-        assertEquals("content-type", response.getResponse().getHeaders(0).getName());
+        assertEquals("content-type", HeaderList.parseFrom(response.getResponse().getHeaderList()).getHeaders(0).getName());
         assertEquals(Phase.PHASE_RESPONSE_BODY, body.getPhase());
         assertEquals(request.getRequest(), body.getRequest());
         assertEquals(response.getResponse(), body.getResponse());

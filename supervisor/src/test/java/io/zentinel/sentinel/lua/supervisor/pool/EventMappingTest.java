@@ -4,8 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import io.zentinel.sentinel.lua.protocol.v1.Header;
+import io.zentinel.sentinel.lua.protocol.v1.HeaderList;
 import io.zentinel.sentinel.lua.protocol.v1.RequestInfo;
 import io.zentinel.sentinel.lua.supervisor.proxy.AgentEvent;
+import io.zentinel.sentinel.lua.supervisor.proxy.EventHeaders;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -36,7 +38,8 @@ class EventMappingTest {
         headers.put("host", List.of("example.com"));
         headers.put("accept", List.of("text/html", "*/*"));
         headers.put("x-empty", Arrays.asList("a", null));
-        AgentEvent.RequestHeaders event = new AgentEvent.RequestHeaders("id", "POST", "/api/users?id=42", headers,
+        AgentEvent.RequestHeaders event = new AgentEvent.RequestHeaders("id", "POST", "/api/users?id=42",
+                EventHeaders.of(headers),
                 new AgentEvent.RequestMetadata("[::1]:51514", 0, "HTTP/1.1", "req-1", "api", null,
                         "2026-07-01T09:30:00.123+00:00", null, null, "00-abc-def-01", null));
 
@@ -44,9 +47,11 @@ class EventMappingTest {
 
         assertEquals(RequestInfo.newBuilder()
                 .setMethod("POST").setUri("/api/users?id=42")
-                .addHeaders(Header.newBuilder().setName("host").addValues("example.com"))
-                .addHeaders(Header.newBuilder().setName("accept").addValues("text/html").addValues("*/*"))
-                .addHeaders(Header.newBuilder().setName("x-empty").addValues("a"))
+                .setHeaderList(HeaderList.newBuilder()
+                        .addHeaders(Header.newBuilder().setName("host").addValues("example.com"))
+                        .addHeaders(Header.newBuilder().setName("accept").addValues("text/html").addValues("*/*"))
+                        .addHeaders(Header.newBuilder().setName("x-empty").addValues("a"))
+                        .build().toByteString())
                 .setClientIp("::1").setClientPort(51514).setProtocol("HTTP/1.1").setRequestId("req-1")
                 .setTimestamp("2026-07-01T09:30:00.123+00:00").setRouteId("api").setTraceparent("00-abc-def-01")
                 .build(), request);

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.zentinel.sentinel.lua.protocol.frame.FlushBatch;
 import io.zentinel.sentinel.lua.protocol.v1.Header;
+import io.zentinel.sentinel.lua.protocol.v1.HeaderList;
 import io.zentinel.sentinel.lua.protocol.v1.Heartbeat;
 import io.zentinel.sentinel.lua.protocol.v1.HookCall;
 import io.zentinel.sentinel.lua.protocol.v1.HookResult;
@@ -188,7 +189,9 @@ class WorkerHandleTest {
     void theCallFrameCarriesTheHandlesCallIdWithoutAnyOtherChange() throws Exception {
         HookCall call = HookCall.newBuilder().setCallId(77).setCorrelationId("c").setPhase(Phase.PHASE_REQUEST_HEADERS)
                 .setRequest(RequestInfo.newBuilder().setMethod("GET").setUri("/")
-                        .addHeaders(Header.newBuilder().setName("a").addValues("1").addValues("2")))
+                        .setHeaderList(HeaderList.newBuilder()
+                                .addHeaders(Header.newBuilder().setName("a").addValues("1").addValues("2"))
+                                .build().toByteString()))
                 .build();
         SupervisorMessage parsed = SupervisorMessage.parseFrom(WorkerHandle.withCallId(call, 5));
         assertEquals(call.toBuilder().setCallId(5).build(), parsed.getCall());

@@ -7,7 +7,10 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.function.BiConsumer;
 
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
 import io.zentinel.sentinel.lua.protocol.v1.Header;
+import io.zentinel.sentinel.lua.protocol.v1.HeaderList;
 import io.zentinel.sentinel.lua.protocol.v1.HeaderMutation;
 import org.luaj.vm2.LuaTable;
 
@@ -35,6 +38,21 @@ final class HeaderView {
     HeaderView(List<Header> source, List<HeaderMutation> mutations) {
         this.source = source;
         this.mutations = mutations;
+    }
+
+    /**
+     * The headers of a call's {@code header_list}, decoded when a script first reads a header.
+     * The supervisor wrote the bytes; if they do not decode, the call fails like a script error.
+     */
+    static List<Header> decode(ByteString headerList) {
+        if (headerList.isEmpty()) {
+            return List.of();
+        }
+        try {
+            return HeaderList.parseFrom(headerList).getHeadersList();
+        } catch (InvalidProtocolBufferException e) {
+            throw new IllegalStateException("the call's header_list does not decode: " + e.getMessage(), e);
+        }
     }
 
     private Map<String, List<String>> map() {

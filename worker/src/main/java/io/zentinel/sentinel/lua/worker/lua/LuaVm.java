@@ -13,6 +13,7 @@ import java.util.Set;
 import java.util.function.Function;
 
 import io.zentinel.sentinel.lua.protocol.v1.Header;
+import io.zentinel.sentinel.lua.protocol.v1.HeaderList;
 import io.zentinel.sentinel.lua.protocol.v1.Hook;
 import io.zentinel.sentinel.lua.protocol.v1.HookCall;
 import io.zentinel.sentinel.lua.protocol.v1.HookResult;
@@ -194,8 +195,10 @@ public final class LuaVm {
                         .setMethod("GET")
                         .setUri("/warm/up?vm=" + id)
                         .setClientIp("127.0.0.1")
-                        .addHeaders(Header.newBuilder().setName("user-agent").addValues("warm-up"))
-                        .addHeaders(Header.newBuilder().setName("accept").addValues("*/*")))
+                        .setHeaderList(HeaderList.newBuilder()
+                                .addHeaders(Header.newBuilder().setName("user-agent").addValues("warm-up"))
+                                .addHeaders(Header.newBuilder().setName("accept").addValues("*/*"))
+                                .build().toByteString()))
                 .build();
         HookResult result = bridge.handle(call,
                 new ScriptSelector(List.of(new ScriptSelector.Entry(script, header.hooks()))), new LuaTable[] {env});

@@ -5,6 +5,7 @@ import io.zentinel.sentinel.lua.protocol.v1.Action;
 import io.zentinel.sentinel.lua.protocol.v1.BodyChunk;
 import io.zentinel.sentinel.lua.protocol.v1.FailureKind;
 import io.zentinel.sentinel.lua.protocol.v1.Header;
+import io.zentinel.sentinel.lua.protocol.v1.HeaderList;
 import io.zentinel.sentinel.lua.protocol.v1.Hook;
 import io.zentinel.sentinel.lua.protocol.v1.HookCall;
 import io.zentinel.sentinel.lua.protocol.v1.HookResult;
@@ -157,13 +158,15 @@ public final class EngineBench {
         RequestInfo.Builder request = RequestInfo.newBuilder().setMethod("GET").setUri("/api/users?id=42")
                 .setClientIp("127.0.0.1").setClientPort(51514).setProtocol("HTTP/1.1")
                 .setRequestId("6f1c2a9e-4b7d-4e21-9a53-0c8d2f6b1e77").setTimestamp("2026-07-01T09:30:00.123456789+00:00");
+        HeaderList.Builder headers = HeaderList.newBuilder();
         for (String line : lines) {
             int colon = line.indexOf(':');
             if (colon > 0) {
-                request.addHeaders(Header.newBuilder().setName(line.substring(0, colon).trim().toLowerCase(Locale.ROOT))
+                headers.addHeaders(Header.newBuilder().setName(line.substring(0, colon).trim().toLowerCase(Locale.ROOT))
                         .addValues(line.substring(colon + 1).trim()));
             }
         }
+        request.setHeaderList(headers.build().toByteString());
         return HookCall.newBuilder().setCallId(1).setPhase(Phase.PHASE_REQUEST_HEADERS).setCorrelationId("engine-bench")
                 .setRequest(request).build();
     }

@@ -12,7 +12,7 @@ import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import com.google.protobuf.ByteString;
 import io.zentinel.sentinel.lua.protocol.v1.BodyChunk;
-import io.zentinel.sentinel.lua.protocol.v1.Header;
+import io.zentinel.sentinel.lua.protocol.HeaderListWriter;
 import io.zentinel.sentinel.lua.protocol.v1.HeaderMutation;
 import io.zentinel.sentinel.lua.protocol.v1.HookCall;
 import io.zentinel.sentinel.lua.protocol.v1.HookResult;
@@ -22,11 +22,8 @@ import io.zentinel.sentinel.lua.protocol.v1.RequestInfo;
 import io.zentinel.sentinel.lua.protocol.v1.Verdict;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 
 /**
  * The JSON side of the in-process benchmark agent: agent protocol v2 events into {@code HookCall}s
@@ -36,9 +33,8 @@ import java.util.Map;
  * supervisor) as far as the benchmark's events need it:
  *
  * <ul>
- * <li>a jackson-core streaming parser configured as the agent's, the headers into a
- *     {@code LinkedHashMap<String, List<String>>} first and then into the call's {@code RequestInfo},
- *     the client address split into address and port, Base64 bodies decoded by jackson;</li>
+ * <li>a jackson-core streaming parser configured as the agent's, the headers straight into the
+ *     call's encoded {@code header_list} with the agent's {@code HeaderListWriter}, the client address split into address and port, Base64 bodies decoded by jackson;</li>
  * <li>the answer with every member of §8 in the agent's order, written by a jackson-core generator.</li>
  * </ul>
  *
@@ -86,7 +82,7 @@ final class InProcessCodec {
         String id = null;
         String method = "";
         String uri = "";
-        Map<String, List<String>> headers = Map.of();
+        ByteString headers = ByteString.EMPTY;
         RequestInfo.Builder request = RequestInfo.newBuilder();
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             String name = p.currentName();
@@ -104,8 +100,7 @@ final class InProcessCodec {
                 default -> p.skipChildren();
             }
         }
-        request.setMethod(method).setUri(uri);
-        headers.forEach((name, values) -> request.addHeaders(Header.newBuilder().setName(name).addAllValues(values)));
+        request.setMethod(method).setUri(uri).setHeaderList(headers);
         if (id == null) {
             throw new IOException("missing member 'correlation_id'");
         }
@@ -116,18 +111,17 @@ final class InProcessCodec {
                 .build());
     }
 
-    private static Map<String, List<String>> headers(JsonParser p) throws IOException {
-        Map<String, List<String>> headers = new LinkedHashMap<>();
+    private static ByteString headers(JsonParser p) throws IOException {
+        HeaderListWriter headers = new HeaderListWriter(1024);
         while (p.nextToken() == JsonToken.FIELD_NAME) {
-            String name = p.currentName();
+            headers.startHeader(p.currentName());
             p.nextToken();
-            List<String> values = new ArrayList<>(1);
             while (p.nextToken() == JsonToken.VALUE_STRING) {
-                values.add(p.getText());
+                headers.addValue(p.getTextCharacters(), p.getTextOffset(), p.getTextLength());
             }
-            headers.put(name, values);
+            headers.endHeader();
         }
-        return headers;
+        return headers.toByteString();
     }
 
     private static void metadata(JsonParser p, RequestInfo.Builder request) throws IOException {

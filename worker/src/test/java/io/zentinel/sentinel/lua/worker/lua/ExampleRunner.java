@@ -16,6 +16,7 @@ import com.google.protobuf.ByteString;
 import io.zentinel.sentinel.lua.protocol.v1.Action;
 import io.zentinel.sentinel.lua.protocol.v1.BodyChunk;
 import io.zentinel.sentinel.lua.protocol.v1.Header;
+import io.zentinel.sentinel.lua.protocol.v1.HeaderList;
 import io.zentinel.sentinel.lua.protocol.v1.Hook;
 import io.zentinel.sentinel.lua.protocol.v1.HookCall;
 import io.zentinel.sentinel.lua.protocol.v1.HookResult;
@@ -84,18 +85,18 @@ final class ExampleRunner {
                 .setTimestamp("2026-07-01T09:30:00.123456789+00:00")
                 .setRouteId("api")
                 .setUpstreamId("users")
-                .addHeaders(header("host", "example.com"))
-                .addHeaders(header("accept", "application/json", "text/plain"))
-                .addHeaders(header("content-type", "application/json"))
-                .addHeaders(header("x-user", "alice"))
+                .setHeaderList(headerList(
+                        header("host", "example.com"),
+                        header("accept", "application/json", "text/plain"),
+                        header("content-type", "application/json"),
+                        header("x-user", "alice")))
                 .build();
     }
 
     static ResponseInfo response() {
         return ResponseInfo.newBuilder()
                 .setStatus(201)
-                .addHeaders(header("content-type", "application/json"))
-                .addHeaders(header("server", "nginx"))
+                .setHeaderList(headerList(header("content-type", "application/json"), header("server", "nginx")))
                 .build();
     }
 
@@ -109,6 +110,10 @@ final class ExampleRunner {
         return HookCall.newBuilder().setPhase(phase).setCorrelationId(CORRELATION_ID).setRequest(request())
                 .setChunk(BodyChunk.newBuilder().setData(bytes).setChunkIndex(0).setIsLast(true).setComplete(true)
                         .setBody(bytes));
+    }
+
+    private static ByteString headerList(Header... headers) {
+        return HeaderList.newBuilder().addAllHeaders(List.of(headers)).build().toByteString();
     }
 
     private static Header header(String name, String... values) {

@@ -2,8 +2,12 @@ package io.zentinel.sentinel.lua.worker.lua;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.protobuf.ByteString;
 import io.zentinel.sentinel.lua.protocol.v1.Header;
+import io.zentinel.sentinel.lua.protocol.v1.HeaderList;
 import io.zentinel.sentinel.lua.protocol.v1.HeaderMutation;
 import java.util.ArrayList;
 import java.util.List;
@@ -61,5 +65,17 @@ class HeaderViewTest {
         assertNull(v.first("x-new"));
         assertEquals(List.of(HeaderMutation.Op.ADD, HeaderMutation.Op.SET, HeaderMutation.Op.REMOVE),
                 mutations.stream().map(HeaderMutation::getOp).toList());
+    }
+
+    @Test
+    void decodesTheCallsHeaderListAndFailsPlainlyOnBrokenBytes() {
+        List<Header> headers = List.of(Header.newBuilder().setName("host").addValues("example.com").build(),
+                Header.newBuilder().setName("accept").addValues("text/html").addValues("*/*").build());
+
+        assertEquals(headers, HeaderView.decode(HeaderList.newBuilder().addAllHeaders(headers).build().toByteString()));
+        assertEquals(List.of(), HeaderView.decode(ByteString.EMPTY));
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> HeaderView.decode(ByteString.copyFrom(new byte[] {0x0A, 0x05, 0x0A})));
+        assertTrue(e.getMessage().startsWith("the call's header_list does not decode: "), e.getMessage());
     }
 }

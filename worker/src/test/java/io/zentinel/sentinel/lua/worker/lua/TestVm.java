@@ -13,6 +13,7 @@ import java.util.List;
 import com.google.protobuf.ByteString;
 import io.zentinel.sentinel.lua.protocol.v1.BodyChunk;
 import io.zentinel.sentinel.lua.protocol.v1.Header;
+import io.zentinel.sentinel.lua.protocol.v1.HeaderList;
 import io.zentinel.sentinel.lua.protocol.v1.HookCall;
 import io.zentinel.sentinel.lua.protocol.v1.HookResult;
 import io.zentinel.sentinel.lua.protocol.v1.Phase;
@@ -87,10 +88,25 @@ final class TestVm {
     static RequestInfo.Builder request(String method, String uri, String... headers) {
         RequestInfo.Builder r = RequestInfo.newBuilder().setMethod(method).setUri(uri).setClientIp("192.0.2.7")
                 .setClientPort(51514).setProtocol("HTTP/1.1").setRequestId("req-1").setTimestamp("2026-01-01T00:00:00Z");
-        for (int i = 0; i < headers.length; i += 2) {
-            r.addHeaders(Header.newBuilder().setName(headers[i]).addValues(headers[i + 1]));
+        return r.setHeaderList(headerList(headers));
+    }
+
+    /** An encoded header list of {@code name, value, name, value, ...}. */
+    static ByteString headerList(String... namesAndValues) {
+        HeaderList.Builder list = HeaderList.newBuilder();
+        for (int i = 0; i < namesAndValues.length; i += 2) {
+            list.addHeaders(Header.newBuilder().setName(namesAndValues[i]).addValues(namesAndValues[i + 1]));
         }
-        return r;
+        return list.build().toByteString();
+    }
+
+    /** An encoded header list of {@code headers}. */
+    static ByteString headerList(Header.Builder... headers) {
+        HeaderList.Builder list = HeaderList.newBuilder();
+        for (Header.Builder header : headers) {
+            list.addHeaders(header);
+        }
+        return list.build().toByteString();
     }
 
     static HookCall.Builder requestHeaders(String method, String uri, String... headers) {
@@ -99,10 +115,7 @@ final class TestVm {
     }
 
     static HookCall.Builder responseHeaders(int status, String... headers) {
-        ResponseInfo.Builder response = ResponseInfo.newBuilder().setStatus(status);
-        for (int i = 0; i < headers.length; i += 2) {
-            response.addHeaders(Header.newBuilder().setName(headers[i]).addValues(headers[i + 1]));
-        }
+        ResponseInfo.Builder response = ResponseInfo.newBuilder().setStatus(status).setHeaderList(headerList(headers));
         return HookCall.newBuilder().setCallId(8).setPhase(Phase.PHASE_RESPONSE_HEADERS).setCorrelationId("corr-1")
                 .setRequest(request("GET", "/api/items?page=2")).setResponse(response);
     }

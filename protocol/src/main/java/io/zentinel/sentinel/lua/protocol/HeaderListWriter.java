@@ -1,0 +1,194 @@
+package io.zentinel.sentinel.lua.protocol;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.CodedOutputStream;
+import com.google.protobuf.UnsafeByteOperations;
+import com.google.protobuf.WireFormat;
+import io.zentinel.sentinel.lua.protocol.v1.Header;
+import io.zentinel.sentinel.lua.protocol.v1.HeaderList;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Writes an encoded {@link HeaderList} (the {@code header_list} of a call) header by header, as
+ * the headers are read from the proxy's JSON: no String, list or message is made per header, and
+ * the bytes go into the call as they are. Making those objects, through protobuf's own builder,
+ * took a fifth of the supervisor's sampled Java time per event.
+ *
+ * <p>The bytes are exactly what {@code HeaderList.toByteString()} gives for the same headers,
+ * including how text that is not valid UTF-16 is encoded ({@code ?} for a lone surrogate).
+ *
+ * <p>Use: {@link #startHeader}, {@link #addValue} for each value, {@link #endHeader}; repeat;
+ * then {@link #toByteString} once. Not thread-safe; one writer per header list.
+ */
+public final class HeaderListWriter {
+    private static final int HEADER_TAG =
+            lengthDelimitedTag(HeaderList.HEADERS_FIELD_NUMBER);
+    private static final int NAME_TAG =
+            lengthDelimitedTag(Header.NAME_FIELD_NUMBER);
+    private static final int VALUE_TAG =
+            lengthDelimitedTag(Header.VALUES_FIELD_NUMBER);
+    /**
+     * Room left for a header's length before its fields are written: two bytes hold any length
+     * below 16 KiB; a shorter or longer length moves the fields once it is known.
+     */
+    private static final int RESERVED_LENGTH_BYTES = 2;
+    /** Room left for the length of one name or value, written as its text is encoded. */
+    private static final int MAX_VARINT32_BYTES = 5;
+
+    private byte[] buf;
+    private int size;
+    /** Where the open header's fields start; -1 when no header is open. */
+    private int headerStart = -1;
+    private boolean finished;
+
+    /** @param expectedBytes a guess at the encoded size; the buffer grows past it as needed */
+    public HeaderListWriter(int expectedBytes) {
+        buf = new byte[Math.max(64, expectedBytes)];
+    }
+
+    /** Encodes {@code headers} in map order; null names are skipped, and so are null values. */
+    public static ByteString encode(Map<String, ? extends List<String>> headers) {
+        HeaderListWriter writer = new HeaderListWriter(256);
+        headers.forEach((name, values) -> {
+            if (name == null) {
+                return;
+            }
+            writer.startHeader(name);
+            if (values != null) {
+                for (String value : values) {
+                    if (value != null) {
+                        writer.addValue(value);
+                    }
+                }
+            }
+            writer.endHeader();
+        });
+        return writer.toByteString();
+    }
+
+    /** Opens the next header. */
+    public void startHeader(String name) {
+        if (headerStart >= 0 || finished) {
+            throw new IllegalStateException(finished ? "header list already finished" : "header still open");
+        }
+        writeVarint(HEADER_TAG);
+        ensure(RESERVED_LENGTH_BYTES);
+        size += RESERVED_LENGTH_BYTES;
+        headerStart = size;
+        if (!name.isEmpty()) { // proto3 leaves out an empty string
+            writeVarint(NAME_TAG);
+            writeText(name);
+        }
+    }
+
+    /** Adds a value to the open header. */
+    public void addValue(String value) {
+        requireOpen();
+        writeVarint(VALUE_TAG);
+        writeText(value);
+    }
+
+    /** Adds {@code length} chars of {@code chars} from {@code offset} as a value of the open header. */
+    public void addValue(char[] chars, int offset, int length) {
+        requireOpen();
+        writeVarint(VALUE_TAG);
+        int lengthAt = size;
+        ensure(MAX_VARINT32_BYTES + length);
+        int at = lengthAt + CodedOutputStream.computeUInt32SizeNoTag(length);
+        for (int i = 0; i < length; i++) {
+            char c = chars[offset + i];
+            if (c >= 0x80) {
+                writeText(new String(chars, offset, length)); // lengthAt == size still
+                return;
+            }
+            buf[at + i] = (byte) c;
+        }
+        putVarint(lengthAt, length);
+        size = at + length;
+    }
+
+    /** Closes the open header. */
+    public void endHeader() {
+        requireOpen();
+        int length = size - headerStart;
+        int lengthBytes = CodedOutputStream.computeUInt32SizeNoTag(length);
+        if (lengthBytes != RESERVED_LENGTH_BYTES) {
+            int shift = lengthBytes - RESERVED_LENGTH_BYTES;
+            ensure(Math.max(0, shift));
+            System.arraycopy(buf, headerStart, buf, headerStart + shift, length);
+            size += shift;
+        }
+        putVarint(headerStart - RESERVED_LENGTH_BYTES, length);
+        headerStart = -1;
+    }
+
+    /** The encoded list; the writer takes no more headers afterwards. */
+    public ByteString toByteString() {
+        if (headerStart >= 0) {
+            throw new IllegalStateException("header still open");
+        }
+        finished = true;
+        return size == 0 ? ByteString.EMPTY : UnsafeByteOperations.unsafeWrap(buf, 0, size);
+    }
+
+    private void requireOpen() {
+        if (headerStart < 0) {
+            throw new IllegalStateException("no header open");
+        }
+    }
+
+    /** A length-delimited text: ASCII is copied as it is, anything else goes through the JDK's encoder. */
+    private void writeText(String text) {
+        int length = text.length();
+        int lengthAt = size;
+        ensure(MAX_VARINT32_BYTES + length);
+        int at = lengthAt + CodedOutputStream.computeUInt32SizeNoTag(length);
+        for (int i = 0; i < length; i++) {
+            char c = text.charAt(i);
+            if (c >= 0x80) {
+                writeBytes(text.getBytes(StandardCharsets.UTF_8));
+                return;
+            }
+            buf[at + i] = (byte) c;
+        }
+        putVarint(lengthAt, length);
+        size = at + length;
+    }
+
+    private void writeBytes(byte[] bytes) {
+        writeVarint(bytes.length);
+        ensure(bytes.length);
+        System.arraycopy(bytes, 0, buf, size, bytes.length);
+        size += bytes.length;
+    }
+
+    private void writeVarint(int value) {
+        ensure(MAX_VARINT32_BYTES);
+        size = putVarint(size, value);
+    }
+
+    /** Writes {@code value} as a varint at {@code at}; returns the index after it. */
+    private int putVarint(int at, int value) {
+        while ((value & ~0x7F) != 0) {
+            buf[at++] = (byte) ((value & 0x7F) | 0x80);
+            value >>>= 7;
+        }
+        buf[at++] = (byte) value;
+        return at;
+    }
+
+    private void ensure(int more) {
+        if (size + more > buf.length) {
+            buf = Arrays.copyOf(buf, Math.max(buf.length * 2, size + more));
+        }
+    }
+
+    /** A field's tag, as protobuf writes it before a length-delimited value. */
+    private static int lengthDelimitedTag(int fieldNumber) {
+        return fieldNumber << 3 | WireFormat.WIRETYPE_LENGTH_DELIMITED;
+    }
+}
