@@ -61,14 +61,14 @@ final class CallState {
 
     HeaderView requestHeaders() {
         if (requestHeaders == null) {
-            requestHeaders = new HeaderView(HeaderView.decode(call.getRequest().getHeaderList()), requestMutations);
+            requestHeaders = new HeaderView(call.getRequest().getHeaderList(), requestMutations);
         }
         return requestHeaders;
     }
 
     HeaderView responseHeaders() {
         if (responseHeaders == null) {
-            responseHeaders = new HeaderView(HeaderView.decode(call.getResponse().getHeaderList()), responseMutations);
+            responseHeaders = new HeaderView(call.getResponse().getHeaderList(), responseMutations);
         }
         return responseHeaders;
     }

@@ -19,8 +19,8 @@ import org.luaj.vm2.Varargs;
  * header, the view fills the table it handed out ({@link HeaderView#table}).
  */
 final class HeaderTable extends LuaTable {
-    /** Joins the values of a header that the pipe message repeats. */
-    private static final LuaString SEPARATOR = LuaString.valueOf(", ");
+    /** Joins the values of a header. */
+    static final LuaString SEPARATOR = LuaString.valueOf(", ");
 
     private final HeaderView view;
     private boolean filled;
@@ -49,11 +49,9 @@ final class HeaderTable extends LuaTable {
         }
         filled = true;
         presize(0, view.sizeHint());
-        view.forEachJoined((name, value) -> {
-            LuaString key = HeaderNames.SHARED.lua(name);
+        view.forEachJoined((key, value) -> {
             LuaValue earlier = super.rawget(key);
-            super.rawset(key, earlier.isnil() ? HttpHandle.text(value)
-                    : earlier.concat(SEPARATOR).concat(HttpHandle.text(value)));
+            super.rawset(key, earlier.isnil() ? value : earlier.concat(SEPARATOR).concat(value));
         });
     }
 

@@ -12,6 +12,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import io.zentinel.sentinel.lua.protocol.v1.Header;
 import io.zentinel.sentinel.lua.protocol.v1.HeaderList;
 import io.zentinel.sentinel.lua.protocol.v1.HeaderMutation;
+import org.luaj.vm2.LuaString;
 import org.luaj.vm2.LuaTable;
 
 /**
@@ -27,7 +28,13 @@ import org.luaj.vm2.LuaTable;
  * it. One call, one thread.
  */
 final class HeaderView {
-    private final List<Header> source;
+    /** The call's encoded header list. */
+    private final ByteString encoded;
+    /** {@link #encoded} decoded, once a script needs more than the table of every header. */
+    private List<Header> source;
+    /** About how many bytes one header takes in the list, to size a table before decoding it. */
+    private static final int BYTES_PER_HEADER_GUESS = 32;
+
     private final List<HeaderMutation> mutations;
     private Map<String, List<String>> headers;
     /** Values added while {@link #headers} was not built: name, value, name, value, ... */
@@ -35,14 +42,21 @@ final class HeaderView {
     /** The table {@code request.headers} gives while no header changes; filled before a change. */
     private HeaderTable table;
 
-    HeaderView(List<Header> source, List<HeaderMutation> mutations) {
-        this.source = source;
+    HeaderView(ByteString encoded, List<HeaderMutation> mutations) {
+        this.encoded = encoded;
         this.mutations = mutations;
     }
 
+    private List<Header> source() {
+        if (source == null) {
+            source = decode(encoded);
+        }
+        return source;
+    }
+
     /**
-     * The headers of a call's {@code header_list}, decoded when a script first reads a header.
-     * The supervisor wrote the bytes; if they do not decode, the call fails like a script error.
+     * The headers of a call's {@code header_list}. The supervisor wrote the bytes; if they do not
+     * decode, the call fails like a script error.
      */
     static List<Header> decode(ByteString headerList) {
         if (headerList.isEmpty()) {
@@ -57,6 +71,7 @@ final class HeaderView {
 
     private Map<String, List<String>> map() {
         if (headers == null) {
+            List<Header> source = source();
             headers = new LinkedHashMap<>(Math.max(16, source.size() * 2));
             for (Header h : source) {
                 headers.computeIfAbsent(lower(h.getName()), k -> new ArrayList<>(2)).addAll(h.getValuesList());
@@ -78,13 +93,17 @@ final class HeaderView {
 
     /** About how many headers there are, to size a table for them. */
     int sizeHint() {
-        return headers != null ? headers.size() : source.size() + (added == null ? 0 : added.size() / 2);
+        if (headers != null) {
+            return headers.size();
+        }
+        int listed = source != null ? source.size() : encoded.size() / BYTES_PER_HEADER_GUESS;
+        return listed + (added == null ? 0 : added.size() / 2);
     }
 
     /** The first value of {@code name}, or {@code null}. */
     String first(String name) {
         if (headers == null) {
-            for (Header h : source) {
+            for (Header h : source()) {
                 if (h.getValuesCount() > 0 && h.getName().equalsIgnoreCase(name)) {
                     return h.getValues(0);
                 }
@@ -110,21 +129,17 @@ final class HeaderView {
 
     /**
      * Calls {@code each} with every header's lower-case name and all its values joined with
-     * {@code ", "}, in the order they arrived (added ones last). While no script has changed or
-     * listed the headers this reads the pipe message as it is, without building the map: the
-     * consumer sees a name again when the message repeats it and joins the values itself.
+     * {@code ", "}, as Lua strings, in the order they arrived (added ones last). While no script
+     * has changed or listed the headers this reads the call's bytes as they are
+     * ({@link HeaderListScan}), without building the map: the consumer sees a name again when the
+     * list repeats it and joins the values itself.
      */
-    void forEachJoined(BiConsumer<String, String> each) {
+    void forEachJoined(BiConsumer<LuaString, LuaString> each) {
         if (headers == null && added == null) {
-            for (Header h : source) {
-                int count = h.getValuesCount();
-                if (count > 0) {
-                    each.accept(lower(h.getName()), joined(h.getValuesList()));
-                }
-            }
+            HeaderListScan.forEachJoined(encoded, each);
             return;
         }
-        map().forEach((name, values) -> each.accept(name, joined(values)));
+        map().forEach((name, values) -> each.accept(HeaderNames.SHARED.lua(name), HttpHandle.text(joined(values))));
     }
 
     /**
@@ -141,7 +156,7 @@ final class HeaderView {
             return values == null || values.isEmpty() ? null : joined(values);
         }
         String found = null;
-        for (Header h : source) {
+        for (Header h : source()) {
             if (h.getValuesCount() > 0 && h.getName().equalsIgnoreCase(key) && lower(h.getName()).equals(key)) {
                 String values = joined(h.getValuesList());
                 found = found == null ? values : found + ", " + values;

@@ -3,6 +3,8 @@ package io.zentinel.sentinel.lua.worker.lua;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
+
+import io.zentinel.sentinel.lua.worker.lua.lib.LuaBytes;
 import org.luaj.vm2.LuaError;
 import org.luaj.vm2.LuaString;
 import org.luaj.vm2.LuaTable;
@@ -197,14 +199,16 @@ final class HttpHandle {
     }
 
     /**
-     * {@code text} as a Lua string (its UTF-8 bytes), as {@link LuaValue#valueOf(String)} makes it
-     * but faster for ASCII, which header names and values nearly always are: LuaJ's own conversion
-     * goes through a {@code char[]} and costs a few microseconds per call for 20 headers.
+     * {@code text} as a Lua string: its UTF-8 bytes, as the header list carries them, made faster
+     * for ASCII, which header names and values nearly always are. (LuaJ's own
+     * {@link LuaValue#valueOf(String)} goes through a {@code char[]}, costs a few microseconds per
+     * call for 20 headers, and writes a character beyond the BMP as six bytes of CESU-8.) Text with
+     * a lone surrogate, which has no UTF-8 form, gets LuaJ's bytes.
      */
     static LuaString text(String text) {
         byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
         if (bytes.length != text.length()) {
-            return LuaString.valueOf(text); // not ASCII
+            return LuaBytes.hasLoneSurrogate(text) ? LuaString.valueOf(text) : LuaString.valueUsing(bytes);
         }
         for (int i = 0; i < bytes.length; i++) {
             if (bytes[i] == '?' && text.charAt(i) != '?') {

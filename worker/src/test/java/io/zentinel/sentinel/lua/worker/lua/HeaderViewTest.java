@@ -18,10 +18,27 @@ class HeaderViewTest {
     private final List<HeaderMutation> mutations = new ArrayList<>();
 
     private HeaderView view() {
-        return new HeaderView(List.of(
-                Header.newBuilder().setName("Accept").addValues("text/html").addValues("*/*").build(),
-                Header.newBuilder().setName("X-Empty").build(),
-                Header.newBuilder().setName("accept").addValues("application/json").build()), mutations);
+        return new HeaderView(TestVm.headerList(
+                Header.newBuilder().setName("Accept").addValues("text/html").addValues("*/*"),
+                Header.newBuilder().setName("X-Empty"),
+                Header.newBuilder().setName("accept").addValues("application/json")), mutations);
+    }
+
+    /** What {@link HeaderView#forEachJoined} gives, as text. */
+    private static List<String> joined(HeaderView v) {
+        List<String> seen = new ArrayList<>();
+        v.forEachJoined((name, value) -> seen.add(name.tojstring() + "=" + value.tojstring()));
+        return seen;
+    }
+
+    @Test
+    void everyHeaderJoinedIsReadFromTheBytesUntilAChangeThenFromTheMap() {
+        HeaderView v = view();
+
+        assertEquals(List.of("accept=text/html, */*", "accept=application/json"), joined(v),
+                "as the list has them: a repeated name again, a header without values left out");
+        v.add("X-New", "1");
+        assertEquals(List.of("accept=text/html, */*, application/json", "x-new=1"), joined(v));
     }
 
     @Test

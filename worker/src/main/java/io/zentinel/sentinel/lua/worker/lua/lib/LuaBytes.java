@@ -13,7 +13,7 @@ import org.luaj.vm2.LuaString;
  * pair becomes six bytes of CESU-8 instead of four bytes of UTF-8, and decodes four-byte sequences
  * wrongly. These methods use the JDK's UTF-8 codec instead.
  */
-final class LuaBytes {
+public final class LuaBytes {
 
     private LuaBytes() {
     }
@@ -47,7 +47,7 @@ final class LuaBytes {
     }
 
     /** Whether {@code text} holds an unpaired surrogate, which has no UTF-8 encoding. */
-    static boolean hasLoneSurrogate(String text) {
+    public static boolean hasLoneSurrogate(String text) {
         for (int i = 0, n = text.length(); i < n; i++) {
             char c = text.charAt(i);
             if (Character.isHighSurrogate(c)) {

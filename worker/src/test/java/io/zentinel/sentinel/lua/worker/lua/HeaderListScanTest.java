@@ -1,0 +1,71 @@
+package io.zentinel.sentinel.lua.worker.lua;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import io.zentinel.sentinel.lua.protocol.v1.Header;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.luaj.vm2.LuaString;
+
+class HeaderListScanTest {
+
+    private static List<String> scan(ByteString encoded) {
+        List<String> seen = new ArrayList<>();
+        HeaderListScan.forEachJoined(encoded, (name, value) -> seen.add(name.tojstring() + "=" + value.tojstring()));
+        return seen;
+    }
+
+    @Test
+    void givesEachHeaderWithAValueInOrderWithItsValuesJoined() {
+        ByteString encoded = TestVm.headerList(
+                Header.newBuilder().setName("accept").addValues("text/html").addValues("*/*"),
+                Header.newBuilder().setName("X-Mixed-Case").addValues("1"),
+                Header.newBuilder().setName("x-none"),
+                Header.newBuilder().setName("accept").addValues("application/json"),
+                Header.newBuilder().addValues("under an empty name"));
+
+        assertEquals(List.of("accept=text/html, */*", "x-mixed-case=1", "accept=application/json",
+                "=under an empty name"), scan(encoded));
+        assertEquals(List.of(), scan(ByteString.EMPTY));
+    }
+
+    @Test
+    void namesAreTheSharedStringsAndValuesTheBytesAsSent() {
+        String emoji = "caf\u00e9 \ud83d\ude00";
+        List<LuaString> names = new ArrayList<>();
+        List<LuaString> values = new ArrayList<>();
+        HeaderListScan.forEachJoined(TestVm.headerList("user-agent", emoji), (name, value) -> {
+            names.add(name);
+            values.add(value);
+        });
+
+        assertSame(HeaderNames.SHARED.lua("user-agent"), names.getFirst());
+        assertEquals(LuaString.valueOf(emoji.getBytes(StandardCharsets.UTF_8)), values.getFirst());
+        assertEquals(HttpHandle.text(emoji), values.getFirst(), "the same bytes as a looked-up value");
+    }
+
+    @Test
+    void fieldsItDoesNotKnowAreSkipped() {
+        // a varint field 7 before the header, and a fixed64 field 9 inside it
+        ByteString unknown = ByteString.copyFrom(new byte[] {0x38, 0x05});
+        ByteString header = TestVm.headerList("x-a", "1").substring(2); // the Header message alone
+        ByteString withUnknown = header.concat(ByteString.copyFrom(new byte[] {0x49, 1, 2, 3, 4, 5, 6, 7, 8}));
+        ByteString encoded = unknown.concat(ByteString.copyFrom(new byte[] {0x0A, (byte) withUnknown.size()}))
+                .concat(withUnknown);
+
+        assertEquals(List.of("x-a=1"), scan(encoded));
+    }
+
+    @Test
+    void bytesThatAreNotAHeaderListFailPlainly() {
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> scan(ByteString.copyFrom(new byte[] {0x0A, 0x05, 0x12})));
+        assertTrue(e.getMessage().startsWith("the call's header_list does not decode: "), e.getMessage());
+    }
+}
