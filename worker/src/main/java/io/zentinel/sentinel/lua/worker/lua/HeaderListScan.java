@@ -1,23 +1,27 @@
 package io.zentinel.sentinel.lua.worker.lua;
 
-import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.WireFormat;
 import io.zentinel.sentinel.lua.protocol.v1.Header;
 import io.zentinel.sentinel.lua.protocol.v1.HeaderList;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.function.BiConsumer;
 
 import org.luaj.vm2.LuaString;
 
 /**
- * Reads an encoded {@code HeaderList} straight into Lua strings, for a script that lists every
- * header: the values are Lua strings over one copy of the bytes, and the names come from
- * {@link HeaderNames}. Decoding the list into Java strings first, and encoding those again for
- * Lua, was most of the worker's cost of listing the headers.
+ * Reads a call's encoded {@code HeaderList} in place, for the scripts that only read headers:
+ * values become Lua strings over the list's bytes, names come from {@link HeaderNames}, and no
+ * Java string or message is made for a header that is not asked for. Decoding the whole list
+ * into Java strings, and encoding the ones a script reads again for Lua, was most of the worker's
+ * cost of headers.
  *
- * <p>The strings hold the bytes the supervisor wrote: the proxy's text in UTF-8.
+ * <p>The strings hold the bytes the supervisor wrote: the proxy's text in UTF-8. Names are
+ * compared as {@link HeaderView} compares them: ignoring ASCII case, and through Java's rules for
+ * a name or key that is not ASCII.
  */
 final class HeaderListScan {
     private static final int HEADER_TAG = lengthDelimitedTag(HeaderList.HEADERS_FIELD_NUMBER);
@@ -30,54 +34,153 @@ final class HeaderListScan {
     /**
      * Calls {@code each} with the lower-case name and the values joined with {@code ", "} of every
      * header that has a value, in order; a name the list repeats is passed again.
-     *
-     * @throws IllegalStateException when the bytes are not an encoded {@code HeaderList}
      */
-    static void forEachJoined(ByteString encoded, BiConsumer<LuaString, LuaString> each) {
-        if (encoded.isEmpty()) {
-            return;
-        }
-        byte[] bytes = encoded.toByteArray();
-        CodedInputStream in = CodedInputStream.newInstance(bytes);
-        try {
-            while (!in.isAtEnd()) {
-                int tag = in.readTag();
-                if (tag != HEADER_TAG) {
-                    in.skipField(tag);
-                    continue;
-                }
-                int limit = in.pushLimit(in.readRawVarint32());
-                header(bytes, in, each);
-                in.popLimit(limit);
+    static void forEachJoined(byte[] list, BiConsumer<LuaString, LuaString> each) {
+        Cursor header = new Cursor(list);
+        while (header.next()) {
+            if (header.valueCount > 0) {
+                each.accept(HeaderNames.SHARED.lua(list, header.nameAt, header.nameLength), header.joined(null));
             }
-        } catch (IOException e) {
-            throw new IllegalStateException("the call's header_list does not decode: " + e.getMessage(), e);
         }
     }
 
-    private static void header(byte[] bytes, CodedInputStream in, BiConsumer<LuaString, LuaString> each)
-            throws IOException {
-        int nameAt = 0;
-        int nameLength = 0;
-        LuaString value = null;
-        while (!in.isAtEnd()) {
-            int tag = in.readTag();
-            if (tag == NAME_TAG) {
-                nameLength = in.readRawVarint32();
-                nameAt = in.getTotalBytesRead();
-                in.skipRawBytes(nameLength);
-            } else if (tag == VALUE_TAG) {
-                int length = in.readRawVarint32();
-                LuaString next = LuaString.valueUsing(bytes, in.getTotalBytesRead(), length);
-                in.skipRawBytes(length);
-                value = value == null ? next : value.concat(HeaderTable.SEPARATOR).concat(next).strvalue();
-            } else {
-                in.skipField(tag);
+    /** The first value of the first header named {@code name}, ignoring case, or {@code null}. */
+    static String first(byte[] list, String name) {
+        Cursor header = new Cursor(list);
+        while (header.next()) {
+            if (header.valueCount > 0 && header.named(name, false)) {
+                return new String(list, header.valueAt[0], header.valueLength[0], StandardCharsets.UTF_8);
             }
         }
-        if (value != null) {
-            each.accept(HeaderNames.SHARED.lua(bytes, nameAt, nameLength), value);
+        return null;
+    }
+
+    /**
+     * The values of every header whose lower-case name is {@code key} (itself in lower case),
+     * joined with {@code ", "}, or {@code null} when none has a value.
+     */
+    static LuaString joined(byte[] list, String key) {
+        Cursor header = new Cursor(list);
+        LuaString found = null;
+        while (header.next()) {
+            if (header.valueCount > 0 && header.named(key, true)) {
+                found = header.joined(found);
+            }
         }
+        return found;
+    }
+
+    /** One header after another of an encoded list: where its name and values are. */
+    private static final class Cursor {
+        private final byte[] list;
+        private final CodedInputStream in;
+        int nameAt;
+        int nameLength;
+        int valueCount;
+        int[] valueAt = new int[4];
+        int[] valueLength = new int[4];
+
+        Cursor(byte[] list) {
+            this.list = list;
+            this.in = CodedInputStream.newInstance(list);
+        }
+
+        /** Moves to the next header; {@code false} at the end of the list. */
+        boolean next() {
+            try {
+                while (!in.isAtEnd()) {
+                    int tag = in.readTag();
+                    if (tag != HEADER_TAG) {
+                        in.skipField(tag);
+                        continue;
+                    }
+                    int limit = in.pushLimit(in.readRawVarint32());
+                    readHeader();
+                    in.popLimit(limit);
+                    return true;
+                }
+                return false;
+            } catch (IOException e) {
+                throw new IllegalStateException("the call's header_list does not decode: " + e.getMessage(), e);
+            }
+        }
+
+        private void readHeader() throws IOException {
+            nameAt = 0;
+            nameLength = 0;
+            valueCount = 0;
+            while (!in.isAtEnd()) {
+                int tag = in.readTag();
+                if (tag == NAME_TAG) {
+                    nameLength = in.readRawVarint32();
+                    nameAt = in.getTotalBytesRead();
+                    in.skipRawBytes(nameLength);
+                } else if (tag == VALUE_TAG) {
+                    int length = in.readRawVarint32();
+                    if (valueCount == valueAt.length) {
+                        valueAt = Arrays.copyOf(valueAt, valueCount * 2);
+                        valueLength = Arrays.copyOf(valueLength, valueCount * 2);
+                    }
+                    valueAt[valueCount] = in.getTotalBytesRead();
+                    valueLength[valueCount++] = length;
+                    in.skipRawBytes(length);
+                } else {
+                    in.skipField(tag);
+                }
+            }
+        }
+
+        /** This header's values joined with {@code ", "}, after {@code earlier} when not null. */
+        LuaString joined(LuaString earlier) {
+            LuaString joined = earlier;
+            for (int i = 0; i < valueCount; i++) {
+                LuaString value = LuaString.valueUsing(list, valueAt[i], valueLength[i]);
+                joined = joined == null ? value : joined.concat(HeaderTable.SEPARATOR).concat(value).strvalue();
+            }
+            return joined;
+        }
+
+        /**
+         * Whether the name is {@code other} ignoring case ({@link String#equalsIgnoreCase}), and
+         * with {@code lowerCaseKey} also whether the name in lower case is {@code other}.
+         */
+        boolean named(String other, boolean lowerCaseKey) {
+            if (ascii(other) && ascii(list, nameAt, nameLength)) {
+                if (nameLength != other.length()) {
+                    return false;
+                }
+                for (int i = 0; i < nameLength; i++) {
+                    if (lowerAscii(list[nameAt + i]) != lowerAscii(other.charAt(i))) {
+                        return false;
+                    }
+                }
+                return true;
+            }
+            String name = new String(list, nameAt, nameLength, StandardCharsets.UTF_8);
+            return name.equalsIgnoreCase(other) && (!lowerCaseKey || HeaderView.lower(name).equals(other));
+        }
+    }
+
+    private static boolean ascii(String text) {
+        for (int i = 0, n = text.length(); i < n; i++) {
+            if (text.charAt(i) >= 0x80) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean ascii(byte[] bytes, int offset, int length) {
+        for (int i = offset, end = offset + length; i < end; i++) {
+            if (bytes[i] < 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static int lowerAscii(int c) {
+        return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
     }
 
     private static int lengthDelimitedTag(int fieldNumber) {

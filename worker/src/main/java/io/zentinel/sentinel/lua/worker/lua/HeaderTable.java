@@ -64,8 +64,8 @@ final class HeaderTable extends LuaTable {
             fill();
             return super.rawget(key);
         }
-        String value = view.joined(key.tojstring());
-        return value == null ? NIL : HttpHandle.text(value);
+        LuaString value = view.joined(key.tojstring());
+        return value == null ? NIL : value;
     }
 
     // Everything else sees the whole table.

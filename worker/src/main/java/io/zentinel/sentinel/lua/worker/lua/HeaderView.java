@@ -20,21 +20,20 @@ import org.luaj.vm2.LuaTable;
  * the headers the proxy sent with every mutation an earlier script made applied, so that reads
  * reflect writes. Each mutation is also recorded, in order, for the verdict.
  *
- * <p>The map is built from the pipe message only when a script lists headers with
+ * <p>The map is built from the call's header list only when a script lists headers with
  * {@code get_headers()}, reads every value of one, sets or removes one: reading the first value,
  * adding values and reading {@code request.headers} before any change, what most scripts do,
- * scan the message instead, so a call whose scripts do only that builds nothing. Names are
+ * read the list's bytes in place instead ({@link HeaderListScan}), so a call whose scripts do
+ * only that decodes nothing it does not hand to Lua. Names are
  * compared case-insensitively (kept in lower case); mutations keep the name as the script wrote
  * it. One call, one thread.
  */
 final class HeaderView {
-    /** The call's encoded header list. */
-    private final ByteString encoded;
-    /** {@link #encoded} decoded, once a script needs more than the table of every header. */
-    private List<Header> source;
     /** About how many bytes one header takes in the list, to size a table before decoding it. */
     private static final int BYTES_PER_HEADER_GUESS = 32;
 
+    /** The call's encoded header list. */
+    private final byte[] list;
     private final List<HeaderMutation> mutations;
     private Map<String, List<String>> headers;
     /** Values added while {@link #headers} was not built: name, value, name, value, ... */
@@ -43,23 +42,16 @@ final class HeaderView {
     private HeaderTable table;
 
     HeaderView(ByteString encoded, List<HeaderMutation> mutations) {
-        this.encoded = encoded;
+        this.list = encoded.toByteArray();
         this.mutations = mutations;
-    }
-
-    private List<Header> source() {
-        if (source == null) {
-            source = decode(encoded);
-        }
-        return source;
     }
 
     /**
      * The headers of a call's {@code header_list}. The supervisor wrote the bytes; if they do not
      * decode, the call fails like a script error.
      */
-    static List<Header> decode(ByteString headerList) {
-        if (headerList.isEmpty()) {
+    static List<Header> decode(byte[] headerList) {
+        if (headerList.length == 0) {
             return List.of();
         }
         try {
@@ -71,7 +63,7 @@ final class HeaderView {
 
     private Map<String, List<String>> map() {
         if (headers == null) {
-            List<Header> source = source();
+            List<Header> source = decode(list);
             headers = new LinkedHashMap<>(Math.max(16, source.size() * 2));
             for (Header h : source) {
                 headers.computeIfAbsent(lower(h.getName()), k -> new ArrayList<>(2)).addAll(h.getValuesList());
@@ -96,17 +88,15 @@ final class HeaderView {
         if (headers != null) {
             return headers.size();
         }
-        int listed = source != null ? source.size() : encoded.size() / BYTES_PER_HEADER_GUESS;
-        return listed + (added == null ? 0 : added.size() / 2);
+        return list.length / BYTES_PER_HEADER_GUESS + (added == null ? 0 : added.size() / 2);
     }
 
     /** The first value of {@code name}, or {@code null}. */
     String first(String name) {
         if (headers == null) {
-            for (Header h : source()) {
-                if (h.getValuesCount() > 0 && h.getName().equalsIgnoreCase(name)) {
-                    return h.getValues(0);
-                }
+            String first = HeaderListScan.first(list, name);
+            if (first != null) {
+                return first;
             }
             if (added != null) {
                 for (int i = 0; i < added.size(); i += 2) {
@@ -136,7 +126,7 @@ final class HeaderView {
      */
     void forEachJoined(BiConsumer<LuaString, LuaString> each) {
         if (headers == null && added == null) {
-            HeaderListScan.forEachJoined(encoded, each);
+            HeaderListScan.forEachJoined(list, each);
             return;
         }
         map().forEach((name, values) -> each.accept(HeaderNames.SHARED.lua(name), HttpHandle.text(joined(values))));
@@ -144,25 +134,19 @@ final class HeaderView {
 
     /**
      * The values of the header whose lower-case name is {@code key}, joined with {@code ", "} as
-     * {@link #forEachJoined} gives them, or {@code null}: a name with upper-case letters is never
-     * a key. Reads the pipe message as it is while no script has changed or listed the headers.
+     * {@link #forEachJoined} gives them, as a Lua string, or {@code null}: a name with upper-case
+     * letters is never a key. Reads the list's bytes while no script has changed or listed the
+     * headers.
      */
-    String joined(String key) {
+    LuaString joined(String key) {
         if (!key.equals(lower(key))) {
             return null;
         }
         if (headers != null || added != null) {
             List<String> values = map().get(key);
-            return values == null || values.isEmpty() ? null : joined(values);
+            return values == null || values.isEmpty() ? null : HttpHandle.text(joined(values));
         }
-        String found = null;
-        for (Header h : source()) {
-            if (h.getValuesCount() > 0 && h.getName().equalsIgnoreCase(key) && lower(h.getName()).equals(key)) {
-                String values = joined(h.getValuesList());
-                found = found == null ? values : found + ", " + values;
-            }
-        }
-        return found;
+        return HeaderListScan.joined(list, key);
     }
 
     /** Values as {@code request.headers} shows them: joined with {@code ", "}. */

@@ -1,6 +1,7 @@
 package io.zentinel.sentinel.lua.worker.lua;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -17,7 +18,8 @@ class HeaderListScanTest {
 
     private static List<String> scan(ByteString encoded) {
         List<String> seen = new ArrayList<>();
-        HeaderListScan.forEachJoined(encoded, (name, value) -> seen.add(name.tojstring() + "=" + value.tojstring()));
+        HeaderListScan.forEachJoined(encoded.toByteArray(),
+                (name, value) -> seen.add(name.tojstring() + "=" + value.tojstring()));
         return seen;
     }
 
@@ -40,14 +42,16 @@ class HeaderListScanTest {
         String emoji = "caf\u00e9 \ud83d\ude00";
         List<LuaString> names = new ArrayList<>();
         List<LuaString> values = new ArrayList<>();
-        HeaderListScan.forEachJoined(TestVm.headerList("user-agent", emoji), (name, value) -> {
+        HeaderListScan.forEachJoined(TestVm.headerList("user-agent", emoji).toByteArray(), (name, value) -> {
             names.add(name);
             values.add(value);
         });
 
         assertSame(HeaderNames.SHARED.lua("user-agent"), names.getFirst());
         assertEquals(LuaString.valueOf(emoji.getBytes(StandardCharsets.UTF_8)), values.getFirst());
-        assertEquals(HttpHandle.text(emoji), values.getFirst(), "the same bytes as a looked-up value");
+        assertEquals(HttpHandle.text(emoji), values.getFirst(), "the same bytes as text of the value");
+        assertEquals(values.getFirst(), HeaderListScan.joined(TestVm.headerList("user-agent", emoji).toByteArray(),
+                "user-agent"), "and as a lookup");
     }
 
     @Test
@@ -67,5 +71,33 @@ class HeaderListScanTest {
         IllegalStateException e = assertThrows(IllegalStateException.class,
                 () -> scan(ByteString.copyFrom(new byte[] {0x0A, 0x05, 0x12})));
         assertTrue(e.getMessage().startsWith("the call's header_list does not decode: "), e.getMessage());
+    }
+
+    @Test
+    void lookupsFindNamesIgnoringCaseAndJoinEveryMatchingHeader() {
+        byte[] list = TestVm.headerList(
+                Header.newBuilder().setName("Accept").addValues("text/html").addValues("*/*"),
+                Header.newBuilder().setName("x-empty"),
+                Header.newBuilder().setName("accept").addValues("application/json"),
+                Header.newBuilder().setName("x-empty").addValues("later")).toByteArray();
+
+        assertEquals("text/html", HeaderListScan.first(list, "ACCEPT"));
+        assertEquals("later", HeaderListScan.first(list, "X-Empty"), "a header without values is skipped");
+        assertNull(HeaderListScan.first(list, "accept-language"));
+        assertEquals(LuaString.valueOf("text/html, */*, application/json"), HeaderListScan.joined(list, "accept"));
+        assertNull(HeaderListScan.joined(list, "missing"));
+        assertNull(HeaderListScan.first(new byte[0], "accept"));
+    }
+
+    @Test
+    void namesBeyondAsciiAreComparedByJavasRules() {
+        // KELVIN SIGN is "k" in lower case, and equal to "K" ignoring case
+        byte[] list = TestVm.headerList("x-\u212Aey", "kelvin", "x-caf\u00c9", "acute").toByteArray();
+
+        assertEquals("kelvin", HeaderListScan.first(list, "X-KEY"));
+        assertEquals(LuaString.valueOf("kelvin"), HeaderListScan.joined(list, "x-key"));
+        assertEquals("acute", HeaderListScan.first(list, "x-caf\u00e9"));
+        assertEquals(LuaString.valueOf("acute"), HeaderListScan.joined(list, "x-caf\u00e9"));
+        assertEquals("x-\u212Aey".equalsIgnoreCase("x-key"), HeaderListScan.first(list, "x-key") != null);
     }
 }
