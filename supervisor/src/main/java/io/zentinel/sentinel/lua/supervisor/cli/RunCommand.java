@@ -63,6 +63,7 @@ public final class RunCommand implements Callable<Integer> {
             return ExitCode.CONFIG.code();
         }
         LogSetup.configure(config.logLevel());
+        HangupReload hangup = HangupReload.install();
         Supervisor supervisor;
         try {
             supervisor = Supervisor.start(config, ClassArchive.applyTo(WorkerRuntime.fromSystemProperties(), config));
@@ -77,6 +78,8 @@ public final class RunCommand implements Callable<Integer> {
             return ExitCode.UNAVAILABLE.code();
         }
         stopOnSignals(supervisor);
+        Supervisor serving = supervisor;
+        hangup.serving(() -> serving.reload("SIGHUP"));
         try {
             supervisor.awaitClosed();
         } catch (InterruptedException e) {
@@ -87,18 +90,15 @@ public final class RunCommand implements Callable<Integer> {
     }
 
     /**
-     * SIGTERM and SIGINT stop the agent gracefully and the command then exits 0. SIGHUP reloads the
-     * scripts directory, like {@code sentinel-lua-agent reload}, on a thread of its own
-     * ({@code supervisor-reload}); reloads run one at a time. A shutdown hook covers other ways the
-     * JVM may be told to exit, so the socket file is removed in any case.
+     * SIGTERM and SIGINT stop the agent gracefully and the command then exits 0 (SIGHUP:
+     * {@link HangupReload}). A shutdown hook covers other ways the JVM may be told to exit, so the
+     * socket file is removed in any case.
      */
     private static void stopOnSignals(Supervisor supervisor) {
         Runnable stop = () -> Thread.ofPlatform().name("supervisor-stop").start(supervisor::close);
         for (String name : new String[] {"TERM", "INT"}) {
             Signal.handle(new Signal(name), signal -> stop.run());
         }
-        Signal.handle(new Signal("HUP"), signal ->
-                Thread.ofPlatform().name("supervisor-reload").start(() -> supervisor.reload("SIGHUP")));
         Runtime.getRuntime().addShutdownHook(new Thread(supervisor::close, "supervisor-shutdown-hook"));
     }
 }

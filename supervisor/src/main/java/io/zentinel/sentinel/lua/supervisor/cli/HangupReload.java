@@ -1,0 +1,56 @@
+package io.zentinel.sentinel.lua.supervisor.cli;
+
+import sun.misc.Signal;
+
+/**
+ * SIGHUP reloads the scripts. The handler is installed before the agent starts: the JVM's own
+ * handler for SIGHUP exits, so a SIGHUP in the agent's first moments (a {@code systemctl reload}
+ * just after the start, or a script change announced at once) would otherwise stop the agent
+ * instead of reloading it. A SIGHUP that arrives before the agent serves is remembered and
+ * reloads once it does; further ones before then are the same reload.
+ *
+ * <p>The signal is handled on the JVM's signal thread; each reload runs on a platform thread of
+ * its own ({@code supervisor-reload}), and the agent runs reloads one at a time.
+ */
+final class HangupReload {
+    private final Object lock = new Object();
+    private Runnable reload; // guarded by lock; null until the agent serves
+    private boolean pending; // guarded by lock
+
+    /** Installs the SIGHUP handler. */
+    static HangupReload install() {
+        HangupReload hangup = new HangupReload();
+        Signal.handle(new Signal("HUP"), signal -> hangup.hangup());
+        return hangup;
+    }
+
+    /** The agent serves: from now on a SIGHUP runs {@code reload}, and so does one received before. */
+    void serving(Runnable reload) {
+        boolean replay;
+        synchronized (lock) {
+            this.reload = reload;
+            replay = pending;
+            pending = false;
+        }
+        if (replay) {
+            start(reload);
+        }
+    }
+
+    /** A SIGHUP. */
+    void hangup() {
+        Runnable now;
+        synchronized (lock) {
+            if (reload == null) {
+                pending = true;
+                return;
+            }
+            now = reload;
+        }
+        start(now);
+    }
+
+    private static void start(Runnable reload) {
+        Thread.ofPlatform().name("supervisor-reload").start(reload);
+    }
+}
