@@ -36,7 +36,7 @@ public final class HeaderListWriter {
      * below 16 KiB; a shorter or longer length moves the fields once it is known.
      */
     private static final int RESERVED_LENGTH_BYTES = 2;
-    /** Room left for the length of one name or value, written as its text is encoded. */
+    /** Room left for the length of a value, written as its text is copied. */
     private static final int MAX_VARINT32_BYTES = 5;
 
     private byte[] buf;
@@ -102,7 +102,7 @@ public final class HeaderListWriter {
         for (int i = 0; i < length; i++) {
             char c = chars[offset + i];
             if (c >= 0x80) {
-                writeText(new String(chars, offset, length)); // lengthAt == size still
+                writeText(new String(chars, offset, length)); // nothing written since lengthAt
                 return;
             }
             buf[at + i] = (byte) c;
@@ -141,22 +141,9 @@ public final class HeaderListWriter {
         }
     }
 
-    /** A length-delimited text: ASCII is copied as it is, anything else goes through the JDK's encoder. */
+    /** A length-delimited text, through the JDK's UTF-8 encoder (a plain copy for ASCII). */
     private void writeText(String text) {
-        int length = text.length();
-        int lengthAt = size;
-        ensure(MAX_VARINT32_BYTES + length);
-        int at = lengthAt + CodedOutputStream.computeUInt32SizeNoTag(length);
-        for (int i = 0; i < length; i++) {
-            char c = text.charAt(i);
-            if (c >= 0x80) {
-                writeBytes(text.getBytes(StandardCharsets.UTF_8));
-                return;
-            }
-            buf[at + i] = (byte) c;
-        }
-        putVarint(lengthAt, length);
-        size = at + length;
+        writeBytes(text.getBytes(StandardCharsets.UTF_8));
     }
 
     private void writeBytes(byte[] bytes) {
