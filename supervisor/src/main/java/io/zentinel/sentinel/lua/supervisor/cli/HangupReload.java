@@ -1,6 +1,9 @@
 package io.zentinel.sentinel.lua.supervisor.cli;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
+import sun.misc.SignalHandler;
 
 /**
  * SIGHUP reloads the scripts. The handler is installed before the agent starts: the JVM's own
@@ -9,10 +12,16 @@ import sun.misc.Signal;
  * instead of reloading it. A SIGHUP that arrives before the agent serves is remembered and
  * reloads once it does; further ones before then are the same reload.
  *
+ * <p>A process started with SIGHUP ignored ({@code nohup}) keeps ignoring it: the JVM does not let
+ * a handler replace an ignored SIGHUP. The agent then says so at start, since {@code kill -HUP}
+ * would do nothing.
+ *
  * <p>The signal is handled on the JVM's signal thread; each reload runs on a platform thread of
  * its own ({@code supervisor-reload}), and the agent runs reloads one at a time.
  */
 final class HangupReload {
+    private static final Logger LOG = LoggerFactory.getLogger(HangupReload.class);
+
     private final Object lock = new Object();
     private Runnable reload; // guarded by lock; null until the agent serves
     private boolean pending; // guarded by lock
@@ -20,7 +29,11 @@ final class HangupReload {
     /** Installs the SIGHUP handler. */
     static HangupReload install() {
         HangupReload hangup = new HangupReload();
-        Signal.handle(new Signal("HUP"), signal -> hangup.hangup());
+        SignalHandler previous = Signal.handle(new Signal("HUP"), signal -> hangup.hangup());
+        if (previous == SignalHandler.SIG_IGN) {
+            LOG.warn("scripts - SIGHUP is ignored by this process (started with nohup?), so it will not reload "
+                    + "the scripts; use `sentinel-lua-agent reload` or scripts.hot-reload");
+        }
         return hangup;
     }
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.zentinel.sentinel.lua.supervisor.Supervisor;
@@ -16,6 +17,7 @@ import io.zentinel.sentinel.lua.supervisor.pool.WorkerRuntime;
 import io.zentinel.sentinel.lua.supervisor.pool.WorkerState;
 import io.zentinel.sentinel.lua.supervisor.proxy.FakeProxy;
 import io.zentinel.sentinel.lua.supervisor.proxy.SocketInUseException;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -90,6 +92,20 @@ class HotReloadIT {
             }
             Thread.sleep(100);
         }
+    }
+
+    /** Whether this process ignores SIGHUP (bit 1 of {@code SigIgn} in {@code /proc/self/status}). */
+    private static boolean sighupIgnoredHere() throws IOException {
+        Path status = Path.of("/proc/self/status");
+        if (!Files.isReadable(status)) {
+            return false;
+        }
+        for (String line : Files.readAllLines(status)) {
+            if (line.startsWith("SigIgn:")) {
+                return (Long.parseUnsignedLong(line.substring("SigIgn:".length()).trim(), 16) & 1L) != 0;
+            }
+        }
+        return false;
     }
 
     private static JsonNode statusJson(Path adminSocket) throws Exception {
@@ -284,6 +300,8 @@ class HotReloadIT {
 
     @Test
     void sighupReloadsARunningAgentProcess() throws Exception {
+        assumeFalse(sighupIgnoredHere(), "SIGHUP is ignored by this test process (started with nohup?), and the "
+                + "agent it starts inherits that: the JVM then keeps SIGHUP ignored");
         Path scripts = Files.createDirectories(dir.resolve("scripts"));
         Files.writeString(scripts.resolve("versioned.lua"), versioned("1"));
         Path admin = dir.resolve("admin.sock");
