@@ -11,6 +11,8 @@ public final class CgroupExits {
 
     /** SIGKILL: what the OOM killer sends. */
     static final int SIGKILL_STATUS = 128 + 9;
+    static final int OOM_COUNT_READS = 5;
+    static final long OOM_COUNT_PAUSE_MS = 20;
 
     private CgroupExits() {
     }
@@ -29,12 +31,25 @@ public final class CgroupExits {
 
     /**
      * As {@link #withCgroupCause(WorkerExitStatus, long)}, reading {@code oomKills} only for an
-     * exit the OOM killer may have caused (SIGKILL the supervisor did not send).
+     * exit the OOM killer may have caused (SIGKILL the supervisor did not send). The kernel counts
+     * an OOM kill just after it sends the SIGKILL, so on a busy machine the process can be gone
+     * before the count is: a count of 0 is read again, {@value #OOM_COUNT_READS} times at most,
+     * {@value #OOM_COUNT_PAUSE_MS} ms apart (seen on a loaded 2-core machine).
      */
     public static WorkerExitStatus withCgroupCause(WorkerExitStatus status, LongSupplier oomKills) {
-        if (status.killReason() == null && status.exitValue() == SIGKILL_STATUS) {
-            return withCgroupCause(status, oomKills.getAsLong());
+        if (status.killReason() != null || status.exitValue() != SIGKILL_STATUS) {
+            return status;
         }
-        return status;
+        long count = oomKills.getAsLong();
+        for (int read = 1; count == 0 && read < OOM_COUNT_READS; read++) {
+            try {
+                Thread.sleep(OOM_COUNT_PAUSE_MS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            count = oomKills.getAsLong();
+        }
+        return withCgroupCause(status, count);
     }
 }

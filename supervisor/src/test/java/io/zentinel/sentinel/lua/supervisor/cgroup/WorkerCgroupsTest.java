@@ -252,4 +252,22 @@ class WorkerCgroupsTest {
                 CgroupExits.withCgroupCause(new WorkerExitStatus(137, null, true), oomKills));
         assertEquals(1, reads.get());
     }
+
+    @Test
+    void anOomCountTheKernelHasNotMadeYetIsReadAgainBriefly() {
+        AtomicInteger reads = new AtomicInteger();
+        LongSupplier countedOnTheThirdRead = () -> reads.incrementAndGet() >= 3 ? 1 : 0;
+
+        assertEquals(new WorkerExitStatus(137, CgroupExits.OOM_KILL, false),
+                CgroupExits.withCgroupCause(new WorkerExitStatus(137, null, false), countedOnTheThirdRead));
+        assertEquals(3, reads.get());
+
+        reads.set(0);
+        assertEquals(new WorkerExitStatus(137, null, false),
+                CgroupExits.withCgroupCause(new WorkerExitStatus(137, null, false), () -> {
+                    reads.incrementAndGet();
+                    return 0;
+                }));
+        assertEquals(CgroupExits.OOM_COUNT_READS, reads.get(), "a SIGKILL from elsewhere: a bounded number of reads");
+    }
 }
