@@ -130,14 +130,36 @@ final class HeaderListScan {
             }
         }
 
-        /** This header's values joined with {@code ", "}, after {@code earlier} when not null. */
+        /**
+         * This header's values joined with {@code ", "}, after {@code earlier} when not null, in
+         * one array: a client can send one header thousands of times, and joining them one by
+         * one would copy the growing string each time.
+         */
         LuaString joined(LuaString earlier) {
-            LuaString joined = earlier;
-            for (int i = 0; i < valueCount; i++) {
-                LuaString value = LuaString.valueUsing(list, valueAt[i], valueLength[i]);
-                joined = joined == null ? value : joined.concat(HeaderTable.SEPARATOR).concat(value).strvalue();
+            if (earlier == null && valueCount == 1) {
+                return LuaString.valueUsing(list, valueAt[0], valueLength[0]);
             }
-            return joined;
+            LuaString separator = HeaderTable.SEPARATOR;
+            int parts = valueCount + (earlier == null ? 0 : 1);
+            long total = (long) (parts - 1) * separator.m_length + (earlier == null ? 0 : earlier.m_length);
+            for (int i = 0; i < valueCount; i++) {
+                total += valueLength[i];
+            }
+            byte[] joined = new byte[Math.toIntExact(total)];
+            int at = 0;
+            if (earlier != null) {
+                System.arraycopy(earlier.m_bytes, earlier.m_offset, joined, 0, earlier.m_length);
+                at = earlier.m_length;
+            }
+            for (int i = 0; i < valueCount; i++) {
+                if (earlier != null || i > 0) {
+                    System.arraycopy(separator.m_bytes, separator.m_offset, joined, at, separator.m_length);
+                    at += separator.m_length;
+                }
+                System.arraycopy(list, valueAt[i], joined, at, valueLength[i]);
+                at += valueLength[i];
+            }
+            return LuaString.valueUsing(joined);
         }
 
         /**

@@ -100,4 +100,24 @@ class HeaderListScanTest {
         assertEquals(LuaString.valueOf("acute"), HeaderListScan.joined(list, "x-caf\u00e9"));
         assertEquals("x-\u212Aey".equalsIgnoreCase("x-key"), HeaderListScan.first(list, "x-key") != null);
     }
+
+    @Test
+    void manyValuesOfOneHeaderAreJoinedInOrder() {
+        Header.Builder cookie = Header.newBuilder().setName("cookie");
+        Header.Builder empty = Header.newBuilder().setName("x-e").addValues("").addValues("").addValues("z");
+        StringBuilder expected = new StringBuilder();
+        for (int i = 0; i < 10_000; i++) {
+            cookie.addValues("c" + i + "=" + i);
+            expected.append(i == 0 ? "" : ", ").append("c").append(i).append('=').append(i);
+        }
+        byte[] list = TestVm.headerList(cookie, empty, Header.newBuilder().setName("COOKIE").addValues("last"),
+                Header.newBuilder().setName("x-blank").addValues(""),
+                Header.newBuilder().setName("X-Blank").addValues("").addValues("b")).toByteArray();
+
+        assertEquals(List.of("cookie=" + expected, "x-e=, , z", "cookie=last", "x-blank=", "x-blank=, b"),
+                scan(ByteString.copyFrom(list)));
+        assertEquals(LuaString.valueOf(", , b"), HeaderListScan.joined(list, "x-blank"), "after an empty value too");
+        assertEquals(LuaString.valueOf(expected + ", last"), HeaderListScan.joined(list, "cookie"));
+        assertEquals(LuaString.valueOf(", , z"), HeaderListScan.joined(list, "x-e"));
+    }
 }
