@@ -3,8 +3,6 @@ package io.zentinel.sentinel.lua.protocol;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.UnsafeByteOperations;
-import com.google.protobuf.WireFormat;
-import io.zentinel.sentinel.lua.protocol.v1.Header;
 import io.zentinel.sentinel.lua.protocol.v1.HeaderList;
 
 import java.nio.charset.StandardCharsets;
@@ -25,12 +23,6 @@ import java.util.Map;
  * then {@link #toByteString} once. Not thread-safe; one writer per header list.
  */
 public final class HeaderListWriter {
-    private static final int HEADER_TAG =
-            lengthDelimitedTag(HeaderList.HEADERS_FIELD_NUMBER);
-    private static final int NAME_TAG =
-            lengthDelimitedTag(Header.NAME_FIELD_NUMBER);
-    private static final int VALUE_TAG =
-            lengthDelimitedTag(Header.VALUES_FIELD_NUMBER);
     /**
      * Room left for a header's length before its fields are written: two bytes hold any length
      * below 16 KiB; a shorter or longer length moves the fields once it is known.
@@ -75,12 +67,12 @@ public final class HeaderListWriter {
         if (headerStart >= 0 || finished) {
             throw new IllegalStateException(finished ? "header list already finished" : "header still open");
         }
-        writeVarint(HEADER_TAG);
+        writeVarint(HeaderListWire.HEADER_TAG);
         ensure(RESERVED_LENGTH_BYTES);
         size += RESERVED_LENGTH_BYTES;
         headerStart = size;
         if (!name.isEmpty()) { // proto3 leaves out an empty string
-            writeVarint(NAME_TAG);
+            writeVarint(HeaderListWire.NAME_TAG);
             writeText(name);
         }
     }
@@ -88,14 +80,14 @@ public final class HeaderListWriter {
     /** Adds a value to the open header. */
     public void addValue(String value) {
         requireOpen();
-        writeVarint(VALUE_TAG);
+        writeVarint(HeaderListWire.VALUE_TAG);
         writeText(value);
     }
 
     /** Adds {@code length} chars of {@code chars} from {@code offset} as a value of the open header. */
     public void addValue(char[] chars, int offset, int length) {
         requireOpen();
-        writeVarint(VALUE_TAG);
+        writeVarint(HeaderListWire.VALUE_TAG);
         int lengthAt = size;
         ensure(MAX_VARINT32_BYTES + length);
         int at = lengthAt + CodedOutputStream.computeUInt32SizeNoTag(length);
@@ -172,10 +164,5 @@ public final class HeaderListWriter {
         if (size + more > buf.length) {
             buf = Arrays.copyOf(buf, Math.max(buf.length * 2, size + more));
         }
-    }
-
-    /** A field's tag, as protobuf writes it before a length-delimited value. */
-    private static int lengthDelimitedTag(int fieldNumber) {
-        return fieldNumber << 3 | WireFormat.WIRETYPE_LENGTH_DELIMITED;
     }
 }

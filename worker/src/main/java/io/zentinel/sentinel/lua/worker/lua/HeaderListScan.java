@@ -1,9 +1,7 @@
 package io.zentinel.sentinel.lua.worker.lua;
 
 import com.google.protobuf.CodedInputStream;
-import com.google.protobuf.WireFormat;
-import io.zentinel.sentinel.lua.protocol.v1.Header;
-import io.zentinel.sentinel.lua.protocol.v1.HeaderList;
+import io.zentinel.sentinel.lua.protocol.HeaderListWire;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -24,10 +22,6 @@ import org.luaj.vm2.LuaString;
  * a name or key that is not ASCII.
  */
 final class HeaderListScan {
-    private static final int HEADER_TAG = lengthDelimitedTag(HeaderList.HEADERS_FIELD_NUMBER);
-    private static final int NAME_TAG = lengthDelimitedTag(Header.NAME_FIELD_NUMBER);
-    private static final int VALUE_TAG = lengthDelimitedTag(Header.VALUES_FIELD_NUMBER);
-
     private HeaderListScan() {
     }
 
@@ -90,7 +84,7 @@ final class HeaderListScan {
             try {
                 while (!in.isAtEnd()) {
                     int tag = in.readTag();
-                    if (tag != HEADER_TAG) {
+                    if (tag != HeaderListWire.HEADER_TAG) {
                         in.skipField(tag);
                         continue;
                     }
@@ -111,11 +105,11 @@ final class HeaderListScan {
             valueCount = 0;
             while (!in.isAtEnd()) {
                 int tag = in.readTag();
-                if (tag == NAME_TAG) {
+                if (tag == HeaderListWire.NAME_TAG) {
                     nameLength = in.readRawVarint32();
                     nameAt = in.getTotalBytesRead();
                     in.skipRawBytes(nameLength);
-                } else if (tag == VALUE_TAG) {
+                } else if (tag == HeaderListWire.VALUE_TAG) {
                     int length = in.readRawVarint32();
                     if (valueCount == valueAt.length) {
                         valueAt = Arrays.copyOf(valueAt, valueCount * 2);
@@ -203,9 +197,5 @@ final class HeaderListScan {
 
     private static int lowerAscii(int c) {
         return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
-    }
-
-    private static int lengthDelimitedTag(int fieldNumber) {
-        return fieldNumber << 3 | WireFormat.WIRETYPE_LENGTH_DELIMITED;
     }
 }
