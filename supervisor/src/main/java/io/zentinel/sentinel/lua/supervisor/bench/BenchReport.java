@@ -108,15 +108,13 @@ public final class BenchReport {
         if (results.loads().isEmpty()) {
             return;
         }
-        line("## Throughput and latency");
-        line("");
-        line("Latency is from writing the event to reading its answer, at the load generator. CPU is the"
-                + " target's processes (main process and children, from `/proc`) per decision; the load"
-                + " generator's own CPU per decision is in the last column, since it shares the machine.");
-        line("");
-        line("| Target | Scenario | Events | In flight | Decisions/s | p50 | p90 | p99 | p99.9 | max | CPU µs/decision"
-                + " | Decisions | Load gen. µs |");
-        line("|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|---|--:|");
+        tableHead("Throughput and latency",
+                "Latency is from writing the event to reading its answer, at the load generator. CPU is the target's"
+                        + " processes (main process and children, from `/proc`) per decision; the load generator's own"
+                        + " CPU per decision is in the last column, since it shares the machine.",
+                "| Target | Scenario | Events | In flight | Decisions/s | p50 | p90 | p99 | p99.9 | max | CPU"
+                        + " µs/decision | Decisions | Load gen. µs |",
+                "|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|---|--:|");
         for (Load l : displayOrder()) {
             double[] p = l.latencyMicros();
             line("| " + l.target() + " | " + l.scenario() + " | " + shortEvents(l.events()) + " | " + l.concurrency()
@@ -149,17 +147,15 @@ public final class BenchReport {
         if (rows.isEmpty()) {
             return;
         }
-        line("## Against the floors");
-        line("");
-        line("Each result against the C floors of the same run with the same event type and number of events in"
-                + " flight. `c-echo`: one process answering on the socket; `c-relay`: a server forwarding each"
-                + " event over a pipe to a child process that answers, the agent's two-hop shape. Throughput as"
-                + " a share of the floor's (1.00 = as fast as the floor); latency and CPU as a multiple of the"
-                + " floor's (1.0x = as low as the floor).");
-        line("");
-        line("| Target | Scenario | Events | In flight | Throughput / echo | Throughput / relay | p50 × echo"
-                + " | p50 × relay | p99 × relay | CPU × relay |");
-        line("|---|---|---|--:|--:|--:|--:|--:|--:|--:|");
+        tableHead("Against the floors",
+                "Each result against the C floors of the same run with the same event type and number of events in"
+                        + " flight. `c-echo`: one process answering on the socket; `c-relay`: a server forwarding each"
+                        + " event over a pipe to a child process that answers, the agent's two-hop shape. Throughput"
+                        + " as a share of the floor's (1.00 = as fast as the floor); latency and CPU as a multiple of"
+                        + " the floor's (1.0x = as low as the floor).",
+                "| Target | Scenario | Events | In flight | Throughput / echo | Throughput / relay | p50 × echo | p50"
+                        + " × relay | p99 × relay | CPU × relay |",
+                "|---|---|---|--:|--:|--:|--:|--:|--:|--:|");
         rows.forEach(this::line);
         line("");
     }
@@ -183,15 +179,13 @@ public final class BenchReport {
         if (rows.isEmpty()) {
             return;
         }
-        line("## What isolation costs");
-        line("");
-        line("The same scripts on the same LuaJ sandbox, once in-process (one JVM decodes the event, runs the"
-                + " scripts and answers, no worker hop) and once in the agent (supervisor JVM, pipe, worker JVMs"
-                + " in cgroups). Pairs are in-process / agent.");
-        line("");
-        line("| Scenario | In flight | In-process decisions/s | Agent decisions/s | Agent / in-process"
-                + " | p50 | p99 | CPU µs/decision |");
-        line("|---|--:|--:|--:|--:|--:|--:|--:|");
+        tableHead("What isolation costs",
+                "The same scripts on the same LuaJ sandbox, once in-process (one JVM decodes the event, runs the"
+                        + " scripts and answers, no worker hop) and once in the agent (supervisor JVM, pipe, worker"
+                        + " JVMs in cgroups). Pairs are in-process / agent.",
+                "| Scenario | In flight | In-process decisions/s | Agent decisions/s | Agent / in-process | p50 | p99"
+                        + " | CPU µs/decision |",
+                "|---|--:|--:|--:|--:|--:|--:|--:|");
         rows.forEach(this::line);
         line("");
     }
@@ -206,19 +200,18 @@ public final class BenchReport {
                 references.putIfAbsent(e.script(), e);
             }
         }
-        line("## Script engine alone");
-        line("");
-        line("One call of a scenario's script in a loop in one process, after a warm-up: the header-only script"
-                + " over a table of the load generator's 20 headers, the body script over a 64 KiB body; CPU"
-                + " nanoseconds per call, and the multiple of LuaJ's (with the workers' flags) for the same script."
-                + " `luaj-sandbox` is one whole call through the agent's sandbox (`LuaVm.handle`: request object,"
-                + " budgets, verdict), without any I/O; on `10-empty.lua` (a hook that does nothing) it is the"
-                + " sandbox's fixed cost per call; `10-headers-table.lua` (which lists `request.headers` with"
-                + " `pairs`) costs that plus turning the 20 headers into a Lua table, the event-to-Lua marshalling;"
-                + " `10-header-lookup.lua` reads one header by name, which builds no table.");
-        line("");
-        line("| Engine | Version | Script | ns/call | × luaj |");
-        line("|---|---|---|--:|--:|");
+        tableHead("Script engine alone",
+                "One call of a scenario's script in a loop in one process, after a warm-up: the header-only script"
+                        + " over a table of the load generator's 20 headers, the body script over a 64 KiB body; CPU"
+                        + " nanoseconds per call, and the multiple of LuaJ's (with the workers' flags) for the same"
+                        + " script. `luaj-sandbox` is one whole call through the agent's sandbox (`LuaVm.handle`:"
+                        + " request object, budgets, verdict), without any I/O; on `10-empty.lua` (a hook that does"
+                        + " nothing) it is the sandbox's fixed cost per call; `10-headers-table.lua` (which lists"
+                        + " `request.headers` with `pairs`) costs that plus turning the 20 headers into a Lua table,"
+                        + " the event-to-Lua marshalling; `10-header-lookup.lua` reads one header by name, which"
+                        + " builds no table.",
+                "| Engine | Version | Script | ns/call | × luaj |",
+                "|---|---|---|--:|--:|");
         for (Engine e : results.engines()) {
             if (e.skipped() != null) {
                 line("| " + e.engine() + " | " + e.version() + " | " + e.script() + " | skipped: " + e.skipped() + " | |");
@@ -241,16 +234,14 @@ public final class BenchReport {
         if (instances.isEmpty()) {
             return;
         }
-        line("## Resident memory");
-        line("");
-        line("RSS from `/proc` of each target started for the run: idle is before its first event, after is at"
-                + " the end of its last measured window (rows of the same target and scenario share one process"
-                + " tree, in the order above). Children are worker processes (the C relay's child; none for"
-                + " c-echo and in-process).");
-        line("");
-        line("| Target | Scenario | Main idle → after | Children idle → after | Total idle → after | Growth | Peak total"
-                + " | Children seen |");
-        line("|---|---|--:|--:|--:|--:|--:|--:|");
+        tableHead("Resident memory",
+                "RSS from `/proc` of each target started for the run: idle is before its first event, after is at the"
+                        + " end of its last measured window (rows of the same target and scenario share one process"
+                        + " tree, in the order above). Children are worker processes (the C relay's child; none for"
+                        + " c-echo and in-process).",
+                "| Target | Scenario | Main idle → after | Children idle → after | Total idle → after | Growth | Peak"
+                        + " total | Children seen |",
+                "|---|---|--:|--:|--:|--:|--:|--:|");
         instances.forEach((key, runs) -> {
             Rss idle = runs.get(0).before();
             Rss after = runs.get(runs.size() - 1).after();
@@ -273,14 +264,12 @@ public final class BenchReport {
         if (workerStarts.isEmpty()) {
             return;
         }
-        line("## Worker starts");
-        line("");
-        line("From a worker's spawn to its `WorkerReady`, from each agent's log: the workers started with the agent"
-                + " (together, before any load) and those started later, replacements started while the agent"
-                + " served the load.");
-        line("");
-        line("| Scenario | With the agent | Later: starts | min | median | max |");
-        line("|---|---|--:|--:|--:|--:|");
+        tableHead("Worker starts",
+                "From a worker's spawn to its `WorkerReady`, from each agent's log: the workers started with the agent"
+                        + " (together, before any load) and those started later, replacements started while the agent"
+                        + " served the load.",
+                "| Scenario | With the agent | Later: starts | min | median | max |",
+                "|---|---|--:|--:|--:|--:|");
         for (WorkerStarts s : workerStarts) {
             List<Long> later = s.laterMillis().stream().sorted().toList();
             String initial = s.initialMillis().isEmpty() ? "-"
@@ -458,6 +447,16 @@ public final class BenchReport {
             each.add(String.format(Locale.ROOT, "%.1f", kb / 1024.0));
         }
         return String.join(" + ", each) + " MiB";
+    }
+
+    /** A section that holds a table: its title, what it shows, the table's header and alignment rows. */
+    private void tableHead(String title, String description, String header, String alignment) {
+        line("## " + title);
+        line("");
+        line(description);
+        line("");
+        line(header);
+        line(alignment);
     }
 
     private void line(String text) {

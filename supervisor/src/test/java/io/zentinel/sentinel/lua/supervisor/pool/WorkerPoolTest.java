@@ -528,8 +528,7 @@ class WorkerPoolTest {
     void retirementStartsTheReplacementFirstSoCapacityNeverDrops() throws Exception {
         TestConfig config = workers(2);
         config.maxExecutions = 1000;
-        FakeWorkers workers = new FakeWorkers(FakeWorker.Behaviour.ready())
-                .then(FakeWorker.Behaviour.ready(), FakeWorker.Behaviour.ready(), FakeWorker.Behaviour.holding());
+        FakeWorkers workers = readyThenHolding();
         WorkerPool pool = pool(config, workers, FAST);
         pool.start(SCRIPTS);
         FakeWorker old = workers.byId(1);
@@ -628,6 +627,12 @@ class WorkerPoolTest {
         return config;
     }
 
+    /** Workers that start ready (the first and the next two), then one that waits until a test makes it ready. */
+    private static FakeWorkers readyThenHolding() {
+        return new FakeWorkers(FakeWorker.Behaviour.ready())
+                .then(FakeWorker.Behaviour.ready(), FakeWorker.Behaviour.ready(), FakeWorker.Behaviour.holding());
+    }
+
     /** The worker's status, once the pool has registered it (a launch creates the worker first). */
     private static WorkerStatus statusOf(WorkerPool pool, int id) throws InterruptedException {
         await("worker-" + id + " in the pool", WAIT, () -> pool.snapshot().stream().anyMatch(s -> s.id() == id));
@@ -708,8 +713,7 @@ class WorkerPoolTest {
     void aWorkerDueToRetireHandsItsSlotToTheStandbyAndRetiresSoftly() throws Exception {
         TestConfig config = withStandby(1, 1);
         config.maxExecutions = 1000;
-        FakeWorkers workers = new FakeWorkers(FakeWorker.Behaviour.ready())
-                .then(FakeWorker.Behaviour.ready(), FakeWorker.Behaviour.ready(), FakeWorker.Behaviour.holding());
+        FakeWorkers workers = readyThenHolding();
         WorkerPool pool = pool(config, workers, FAST);
         pool.start(SCRIPTS);
         FakeWorker old = workers.byId(1);
@@ -736,8 +740,7 @@ class WorkerPoolTest {
     void aStandbysMaximumAgeCountsFromWhenItTakesOver() throws Exception {
         TestConfig config = withStandby(1, 1);
         config.maxAge = Duration.ofSeconds(1);
-        FakeWorkers workers = new FakeWorkers(FakeWorker.Behaviour.ready())
-                .then(FakeWorker.Behaviour.ready(), FakeWorker.Behaviour.ready(), FakeWorker.Behaviour.holding());
+        FakeWorkers workers = readyThenHolding();
         WorkerPool pool = pool(config, workers, FAST);
         pool.start(SCRIPTS);
         FakeWorker standby = workers.awaitWorker(2, WAIT);
@@ -759,7 +762,7 @@ class WorkerPoolTest {
 
         standby.crash(134);
 
-        FakeWorker next = readyWorker(workers, 4);
+        readyWorker(workers, 4); // the relaunched standby
         WorkerStatus status = statusOf(pool, 4);
         assertTrue(status.standby());
         assertEquals(1, status.restarts());
