@@ -17,8 +17,9 @@ import org.slf4j.LoggerFactory;
  * <p>stdin carries {@code SupervisorMessage} frames, stdout {@code WorkerMessage} frames and
  * nothing else: the frame stream is taken from {@link FileDescriptor#out} before
  * {@code System.out} is pointed at stderr, where all logging goes (SLF4J, bound by packaging).
- * The JVM must run with {@code -Xlog:disable -Xlog:all=warning:stderr} so its own warnings
- * stay off stdout, and with {@code -XX:+ExitOnOutOfMemoryError}.
+ * The JVM must run with {@code -XX:+DisplayVMOutputToStderr -Xlog:disable -Xlog:all=warning:stderr}
+ * so its own messages (warnings, the out-of-memory exit, a fatal error report) stay off stdout,
+ * and with {@code -XX:+ExitOnOutOfMemoryError}.
  *
  * <p>Exit status ({@link WorkerExit}): 0 after {@code Shutdown} or when stdin ends (the
  * supervisor is gone), 65 for a bad frame, 70 when any thread dies of an unexpected exception

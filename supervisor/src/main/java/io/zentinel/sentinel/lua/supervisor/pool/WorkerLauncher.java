@@ -41,8 +41,11 @@ public final class WorkerLauncher {
     /**
      * Flags every worker gets, after {@code -Xmx}.
      * <ul>
-     * <li>{@code -Xlog:disable -Xlog:all=warning:stderr}: the JVM's own warnings go to stdout by
-     *     default, which carries the protocol; both are needed, in this order.</li>
+     * <li>{@code -XX:+DisplayVMOutputToStderr -Xlog:disable -Xlog:all=warning:stderr}: stdout
+     *     carries the protocol, and by default the JVM writes its own messages there: its
+     *     "Terminating due to java.lang.OutOfMemoryError" before exit 3, the head of a fatal error
+     *     report, and its log's warnings. Read as a frame length, those bytes would hide why the
+     *     worker ended behind a protocol error. The two {@code -Xlog} flags are needed, in this order.</li>
      * <li>{@code -XX:+ExitOnOutOfMemoryError}: an OOM poisons a LuaJ VM; exit 3 and be replaced.</li>
      * <li>{@code -XX:ActiveProcessorCount=1}, serial GC, small stacks and metaspace: a small JVM
      *     whose ergonomics do not depend on the host.</li>
@@ -66,6 +69,7 @@ public final class WorkerLauncher {
             "-XX:ReservedCodeCacheSize=24m",
             "-XX:+ExitOnOutOfMemoryError",
             "-XX:ActiveProcessorCount=1",
+            "-XX:+DisplayVMOutputToStderr",
             "-Xlog:disable",
             "-Xlog:all=warning:stderr",
             "-XX:-UsePerfData",

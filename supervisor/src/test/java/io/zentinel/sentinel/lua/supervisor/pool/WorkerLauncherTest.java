@@ -46,6 +46,7 @@ class WorkerLauncherTest {
                 "-XX:ReservedCodeCacheSize=24m",
                 "-XX:+ExitOnOutOfMemoryError",
                 "-XX:ActiveProcessorCount=1",
+                "-XX:+DisplayVMOutputToStderr",
                 "-Xlog:disable",
                 "-Xlog:all=warning:stderr",
                 "-XX:-UsePerfData",
