@@ -10,6 +10,7 @@ import io.zentinel.sentinel.lua.supervisor.admin.AgentUnavailableException;
 import io.zentinel.sentinel.lua.supervisor.config.ConfigException;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -17,19 +18,35 @@ import picocli.CommandLine.Option;
 
 /**
  * Which agent {@code status} and {@code reload} talk to: {@code --admin-socket}, else
- * {@code admin.socket-path} of the configuration file ({@code --config}, env {@code LUA_CONFIG}),
- * else the default {@code /tmp/sentinel-lua-admin.sock}.
+ * {@code admin.socket-path} of the configuration file ({@code --config}, env {@code LUA_CONFIG},
+ * else the packages' {@value #PACKAGED_CONFIG} where it can be read), else the default
+ * {@code /tmp/sentinel-lua-admin.sock}. On a host where the agent runs as the packaged service,
+ * a bare {@code sentinel-lua-agent status} thus reaches it.
  */
 public final class AdminTarget {
+    /** The configuration file the .deb and .rpm packages install and their service runs on. */
+    public static final String PACKAGED_CONFIG = "/etc/sentinel/lua-agent.kdl";
 
     @Option(names = {"-c", "--config"}, paramLabel = "FILE",
-            description = "Configuration file (KDL) whose admin.socket-path to use. Env: LUA_CONFIG.")
+            description = "Configuration file (KDL) whose admin.socket-path to use. Env: LUA_CONFIG. "
+                    + "Default: " + PACKAGED_CONFIG + " where it can be read.")
     Path config;
 
     @Option(names = "--admin-socket", paramLabel = "PATH",
             description = "Admin socket of the agent. Default: admin.socket-path of the configuration, "
                     + "else /tmp/sentinel-lua-admin.sock.")
     Path adminSocket;
+
+    private final Path packagedConfig;
+
+    public AdminTarget() {
+        this(Path.of(PACKAGED_CONFIG));
+    }
+
+    /** @param packagedConfig the file used when neither an option nor the environment names one */
+    AdminTarget(Path packagedConfig) {
+        this.packagedConfig = packagedConfig;
+    }
 
     @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "60",
             description = "How long to wait for the agent's answer (a reload waits for new workers). Default: ${DEFAULT-VALUE}.")
@@ -46,6 +63,10 @@ public final class AdminTarget {
         }
         AgentOptions options = new AgentOptions();
         options.config = config;
+        String named = env.get(AgentOptions.ENV_CONFIG);
+        if (config == null && (named == null || named.isBlank()) && Files.isReadable(packagedConfig)) {
+            options.config = packagedConfig;
+        }
         return options.resolve(env).admin().socketPath();
     }
 
