@@ -190,6 +190,18 @@ class FrameReaderTest {
     }
 
     @Test
+    void givesAPrefixOfPrintableTextAsText() {
+        FrameReader http = reader(new ByteArrayInputStream("GET / HTTP/1.1\r\n".getBytes(StandardCharsets.US_ASCII)));
+        FrameReader jvm = reader(new ByteArrayInputStream("#\n# A fatal error".getBytes(StandardCharsets.US_ASCII)));
+
+        assertEquals("frame length (1195725856) exceeds the maximum allowed (16777216, from 'agent protocol v2'); "
+                + "its bytes read \"GET \" as text, so the peer writes text, not frames",
+                assertThrows(FrameTooLargeException.class, http::read).getMessage());
+        assertTrue(assertThrows(FrameTooLargeException.class, jvm::read).getMessage()
+                .endsWith("; its bytes read \"#\\n# \" as text, so the peer writes text, not frames"));
+    }
+
+    @Test
     void acceptsExactlyTheLimitAndNamesTheConfiguredKnobAbove() throws IOException {
         FrameLimits limits = new FrameLimits(16, "limits.max-frame-bytes");
         byte[] atLimit = new byte[4 + 16];
