@@ -187,12 +187,17 @@ public final class Supervisor implements AutoCloseable {
                 65536, true, true, events.contains(2) || events.contains(4));
     }
 
-    private static void logScripts(WorkerReady ready) {
-        for (ScriptInfo script : ready.getScriptsList()) {
-            LOG.info("scripts - loaded {} {} ({}): hooks {}, priority {}", script.getName(),
-                    script.getVersion().isEmpty() ? "" : "v" + script.getVersion(), script.getFileName(),
+    /** One line per script: "loaded auth-check v1.2.0 (10-auth.lua): hooks [REQUEST_HEADERS], priority 100". */
+    private static void logLoaded(List<ScriptInfo> scripts) {
+        for (ScriptInfo script : scripts) {
+            LOG.info("scripts - loaded {}{} ({}): hooks {}, priority {}", script.getName(),
+                    script.getVersion().isEmpty() ? "" : " v" + script.getVersion(), script.getFileName(),
                     script.getHooksList(), script.getPriority());
         }
+    }
+
+    private static void logScripts(WorkerReady ready) {
+        logLoaded(ready.getScriptsList());
         for (ScriptProblem problem : ready.getProblemsList()) {
             LOG.error("scripts - {}:{}: {}, script left out", problem.getFileName(), problem.getLine(),
                     problem.getReason());
@@ -275,11 +280,7 @@ public final class Supervisor implements AutoCloseable {
             if (report.accepted()) {
                 LOG.info("scripts - reload ({}) accepted: generation {} serves {} script(s), after {} ms", trigger,
                         report.generation(), report.scripts().size(), report.durationMs());
-                for (ScriptInfo script : result.scripts()) {
-                    LOG.info("scripts - loaded {} {} ({}): hooks {}, priority {}", script.getName(),
-                            script.getVersion().isEmpty() ? "" : "v" + script.getVersion(), script.getFileName(),
-                            script.getHooksList(), script.getPriority());
-                }
+                logLoaded(result.scripts());
             } else {
                 LOG.error("scripts - reload ({}) rejected, generation {} keeps serving: {}", trigger,
                         report.generation(), String.join("; ", report.reasons()));
