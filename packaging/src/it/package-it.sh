@@ -272,13 +272,7 @@ grep -q "class archive /usr/share/$name/lib/worker/worker.jsa in use" "$log" \
     || { cat "$log" >&2; fail "the installed agent does not use the workers' class archive"; }
 
 # Supervisor and workers: the bundled java, user sentinel, no privileges.
-check_process() {
-    local pid=$1 what=$2
-    [ "$(readlink /proc/"$pid"/exe)" = /usr/share/$name/runtime/bin/java ] || fail "$what ($pid) runs $(readlink /proc/"$pid"/exe)"
-    [ "$(stat -c %U /proc/"$pid")" = sentinel ] || fail "$what ($pid) does not run as sentinel"
-    grep -q '^NoNewPrivs:[[:space:]]*1' /proc/"$pid"/status || fail "$what ($pid) lacks no_new_privs"
-    grep -q '^CapBnd:[[:space:]]*0*$' /proc/"$pid"/status || fail "$what ($pid) has capabilities in its bounding set"
-}
+source "$here/check-process.sh"
 check_process "$agent_pid" supervisor
 workers=$(pgrep -P "$agent_pid" || true)
 [ -n "$workers" ] || fail "the supervisor has no worker processes"

@@ -67,19 +67,12 @@ out=$(dpkg --install --force-confold "$deb" 2>&1) || fail "dpkg --install: $out"
 say "dpkg --install: $unit enabled and active after $((SECONDS - t)) s"
 
 # --- processes: the bundled java as sentinel, no privileges, seccomp filter ------------------
-check_process() {
-    local pid=$1 what=$2
-    [ "$(readlink /proc/"$pid"/exe)" = /usr/share/$name/runtime/bin/java ] || fail "$what ($pid) runs $(readlink /proc/"$pid"/exe)"
-    [ "$(stat -c %U /proc/"$pid")" = sentinel ] || fail "$what ($pid) does not run as sentinel"
-    grep -q '^NoNewPrivs:[[:space:]]*1' /proc/"$pid"/status || fail "$what ($pid) lacks no_new_privs"
-    grep -q '^CapBnd:[[:space:]]*0*$' /proc/"$pid"/status || fail "$what ($pid) has capabilities in its bounding set"
-    grep -q '^Seccomp:[[:space:]]*2' /proc/"$pid"/status || fail "$what ($pid) runs without a seccomp filter"
-}
+source "$here/check-process.sh"
 supervisor=$(main_pid)
-check_process "$supervisor" supervisor
+check_process "$supervisor" supervisor seccomp
 workers=$(pgrep -P "$supervisor" | tr '\n' ' ')
 [ -n "$workers" ] || fail "the supervisor has no worker processes"
-for worker in $workers; do check_process "$worker" worker; done
+for worker in $workers; do check_process "$worker" worker seccomp; done
 say "supervisor $supervisor and workers $workers: bundled java, user sentinel, no_new_privs, no capabilities, seccomp"
 
 # --- cgroups: the supervisor in a leaf, each worker in its own cgroup with the limits ---------

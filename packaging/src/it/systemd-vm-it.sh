@@ -72,7 +72,7 @@ echo vm-it > "$root/etc/hostname"
 ln -sf /dev/null "$root/etc/systemd/system/serial-getty@ttyS0.service"
 rm -rf "$root/root/vm-it"
 mkdir -p "$root/root/vm-it"
-cp "$deb" "$here/systemd-vm-checks.sh" "$here/agent_client.py" "$root/root/vm-it/"
+cp "$deb" "$here/systemd-vm-checks.sh" "$here/check-process.sh" "$here/agent_client.py" "$root/root/vm-it/"
 cat > "$root/etc/systemd/system/vm-it.service" <<'UNIT'
 [Unit]
 Description=systemd-vm-checks.sh, then power off
