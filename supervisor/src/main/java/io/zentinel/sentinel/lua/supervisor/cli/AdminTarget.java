@@ -37,6 +37,10 @@ public final class AdminTarget {
                     + "else /tmp/sentinel-lua-admin.sock.")
     Path adminSocket;
 
+    @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "60",
+            description = "How long to wait for the agent's answer (a reload waits for new workers). Default: ${DEFAULT-VALUE}.")
+    long timeoutSeconds;
+
     private final Path packagedConfig;
 
     public AdminTarget() {
@@ -47,10 +51,6 @@ public final class AdminTarget {
     AdminTarget(Path packagedConfig) {
         this.packagedConfig = packagedConfig;
     }
-
-    @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "60",
-            description = "How long to wait for the agent's answer (a reload waits for new workers). Default: ${DEFAULT-VALUE}.")
-    long timeoutSeconds;
 
     /**
      * The admin socket's path.
