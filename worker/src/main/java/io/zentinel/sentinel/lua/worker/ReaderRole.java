@@ -1,6 +1,7 @@
 package io.zentinel.sentinel.lua.worker;
 
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -85,6 +86,20 @@ final class ReaderRole {
                     heirWake.await();
                 }
             }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Whether the calling thread still holds the role and {@code condition} is true. The condition
+     * is evaluated under the role's lock, so no other thread takes the role over (and starts
+     * reading) meanwhile: it may look at the holder's input.
+     */
+    boolean holdsAnd(BooleanSupplier condition) {
+        lock.lock();
+        try {
+            return holder == Thread.currentThread() && !closed && condition.getAsBoolean();
         } finally {
             lock.unlock();
         }

@@ -100,6 +100,24 @@ class ReaderRoleTest {
     }
 
     @Test
+    void onlyTheHolderSeesItsConditionAndNotAfterLosingTheRole() throws Exception {
+        assertFalse(role.holdsAnd(() -> true), "nobody holds the role yet");
+        assertTrue(role.take());
+        assertTrue(role.holdsAnd(() -> true));
+        assertFalse(role.holdsAnd(() -> false));
+        CompletableFuture<Boolean> heirSees = new CompletableFuture<>();
+        Thread.ofPlatform().daemon(true).start(() -> heirSees.complete(role.holdsAnd(() -> true)));
+        assertFalse(heirSees.get(5, TimeUnit.SECONDS), "another thread does not hold it");
+        CompletableFuture<Boolean> heir = takeElsewhere();
+        role.running();
+        assertTrue(heir.get(5, TimeUnit.SECONDS));
+        assertFalse(role.holdsAnd(() -> {
+            throw new AssertionError("the condition is not evaluated for a thread without the role");
+        }));
+        role.close();
+    }
+
+    @Test
     void closingStopsTheHolderAfterItsCall() throws Exception {
         assertTrue(role.take());
         role.running();

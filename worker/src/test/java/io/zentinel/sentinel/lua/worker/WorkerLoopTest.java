@@ -4,13 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.BufferedOutputStream;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -70,8 +73,51 @@ class WorkerLoopTest {
     private final List<String> exits = new CopyOnWriteArrayList<>();
     private CompletableFuture<WorkerExit> loop;
 
+    /** Each write the worker's buffered output made, as the call ids of the results it carried. */
+    private final List<List<Long>> resultWrites = new CopyOnWriteArrayList<>();
+
     private void start() {
-        WorkerLoop worker = new WorkerLoop(toWorker.in(), fromWorker.out(),
+        start(fromWorker.out());
+    }
+
+    /**
+     * Starts the worker with a buffered output, as in production, over a stream that records the
+     * results of each write.
+     */
+    private void startBuffered() {
+        OutputStream pipe = fromWorker.out();
+        OutputStream recorder = new OutputStream() {
+            @Override
+            public void write(int b) {
+                throw new UnsupportedOperationException("the buffer writes arrays");
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                List<Long> ids = new ArrayList<>();
+                FrameReader frames = new FrameReader(new ByteArrayInputStream(b, off, len), WorkerLoop.PIPE_LIMITS);
+                for (byte[] frame = frames.read(); frame != null; frame = frames.read()) {
+                    WorkerMessage message = WorkerMessage.parseFrom(frame);
+                    if (message.hasResult()) {
+                        ids.add(message.getResult().getCallId());
+                    }
+                }
+                if (!ids.isEmpty()) {
+                    resultWrites.add(ids);
+                }
+                pipe.write(b, off, len);
+            }
+
+            @Override
+            public void close() throws IOException {
+                pipe.close();
+            }
+        };
+        start(new BufferedOutputStream(recorder, 64 * 1024));
+    }
+
+    private void start(OutputStream output) {
+        WorkerLoop worker = new WorkerLoop(toWorker.in(), output,
                 (status, reason, cause) -> exits.add(status + " " + reason + " " + cause));
         loop = CompletableFuture.supplyAsync(worker::run, r -> Thread.ofPlatform().name("test-worker-reader").start(r));
     }
@@ -84,6 +130,16 @@ class WorkerLoopTest {
 
     private void send(SupervisorMessage message) throws IOException {
         supervisor.write(message.toByteArray());
+    }
+
+    /** Sends the messages in one write, so that the worker reads them together. */
+    private void sendTogether(SupervisorMessage... messages) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        FrameWriter frames = new FrameWriter(bytes, WorkerLoop.PIPE_LIMITS);
+        for (SupervisorMessage message : messages) {
+            frames.write(message.toByteArray());
+        }
+        toWorker.out().write(bytes.toByteArray());
     }
 
     private WorkerMessage receive() throws IOException {
@@ -114,6 +170,10 @@ class WorkerLoopTest {
 
     private WorkerReady startAndAwaitReady(WorkerInit init) throws IOException {
         start();
+        return awaitReady(init);
+    }
+
+    private WorkerReady awaitReady(WorkerInit init) throws IOException {
         send(SupervisorMessage.newBuilder().setInit(init).build());
         WorkerMessage ready = receive();
         assertTrue(ready.hasReady(), ready::toString);
@@ -216,6 +276,45 @@ class WorkerLoopTest {
         send(call(2, "GET", "/fast"));
         List<Long> order = List.of(receive().getResult().getCallId(), receive().getResult().getCallId());
         assertEquals(List.of(2L, 1L), order, "the fast call is answered by the other VM first");
+        send(SupervisorMessage.newBuilder().setShutdown(Shutdown.getDefaultInstance()).build());
+        assertEquals(WorkerExit.RETIRED, exitStatus());
+    }
+
+    @Test
+    void theResultsOfCallsReadTogetherLeaveInOneWrite() throws Exception {
+        startBuffered();
+        awaitReady(init(1, "h.lua", HEADERS));
+        sendTogether(call(1, "GET", "/a"), call(2, "GET", "/b"), call(3, "GET", "/c"));
+        List<Long> received = List.of(receive().getResult().getCallId(), receive().getResult().getCallId(),
+                receive().getResult().getCallId());
+        assertEquals(List.of(1L, 2L, 3L), received);
+        assertEquals(List.of(List.of(1L, 2L, 3L)), resultWrites);
+        send(call(4, "GET", "/d"));
+        assertEquals(4L, receive().getResult().getCallId(), "a call read alone is answered at once");
+        send(SupervisorMessage.newBuilder().setShutdown(Shutdown.getDefaultInstance()).build());
+        assertEquals(WorkerExit.RETIRED, exitStatus());
+    }
+
+    @Test
+    void aSlowCallReadAheadDoesNotHoldBackTheResultBeforeIt() throws Exception {
+        String slow = """
+                -- name: slow
+                function on_request_headers(request)
+                    if request.path == "/slow" then
+                        local start = os.clock()
+                        while os.clock() - start < 0.3 do end
+                    end
+                end
+                """;
+        startBuffered();
+        awaitReady(init(2, "slow.lua", slow));
+        // The first VM runs call 1 with calls 2 and 3 read ahead, holds its result back and runs
+        // call 2; the other VM takes the pipe over and sends that result before it runs call 3.
+        // (Three calls for two VMs: more than the supervisor sends, so that no third VM flushes.)
+        sendTogether(call(1, "GET", "/fast"), call(2, "GET", "/slow"), call(3, "GET", "/slow"));
+        assertEquals(1L, receive().getResult().getCallId());
+        assertEquals(List.of(List.of(1L)), resultWrites, "the fast result went out alone, before the slow ones");
+        assertEquals(Set.of(2L, 3L), Set.of(receive().getResult().getCallId(), receive().getResult().getCallId()));
         send(SupervisorMessage.newBuilder().setShutdown(Shutdown.getDefaultInstance()).build());
         assertEquals(WorkerExit.RETIRED, exitStatus());
     }
