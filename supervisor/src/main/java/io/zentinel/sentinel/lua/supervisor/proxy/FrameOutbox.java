@@ -1,5 +1,6 @@
 package io.zentinel.sentinel.lua.supervisor.proxy;
 
+import io.zentinel.sentinel.lua.protocol.frame.FlushBatch;
 import io.zentinel.sentinel.lua.protocol.frame.FrameLimits;
 import io.zentinel.sentinel.lua.protocol.frame.FrameWriter;
 import org.slf4j.Logger;
@@ -10,7 +11,9 @@ import java.io.OutputStream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * The single writer of one proxy connection: a platform thread {@code <connection>-writer} that
@@ -22,6 +25,11 @@ import java.util.concurrent.LinkedBlockingQueue;
  * threads (kohlschutter/junixsocket#172), so with more waiting sockets than CPUs every further
  * socket stalls. Platform threads make plain blocking calls and avoid that pool entirely; a stuck
  * peer then blocks only this thread, not the virtual-thread carriers.
+ *
+ * <p>A thread with an open {@link FlushBatch} (a worker's stdout reader with more results at
+ * hand, a connection's reader with more events) queues frames without waking the writer and
+ * wakes it once, when its batch is flushed: the answers of one burst of results leave in one
+ * write per connection, and the writer is woken once for them, not once per answer.
  *
  * <p>Every frame handed to {@link #send} has its completion called exactly once, with
  * {@code true} once written, or {@code false} if the outbox stopped first or the write failed.
@@ -45,7 +53,11 @@ final class FrameOutbox {
     private final String name;
     private final FrameWriter writer;
     private final Runnable onWriteFailure;
-    private final LinkedBlockingQueue<Item> queue = new LinkedBlockingQueue<>();
+    private final ConcurrentLinkedQueue<Item> queue = new ConcurrentLinkedQueue<>();
+    /** The writer found the queue empty and parks (or is about to) until {@link #wake()}. */
+    private final AtomicBoolean waiting = new AtomicBoolean();
+    /** One instance, so that a {@link FlushBatch} holds it once however many frames are queued. */
+    private final Runnable wake = this::wake;
     private final Thread thread;
     private volatile boolean stopped;
 
@@ -72,12 +84,15 @@ final class FrameOutbox {
         queue.add(new Item(type, payload, completion));
         if (stopped) {
             failQueued(); // the writer is gone: nobody else will complete it
+        } else if (!FlushBatch.hold(wake)) {
+            wake();
         }
     }
 
     /** Writes what is queued, then stops; gives up (and fails the rest) after {@code timeout}. */
     void finish(Duration timeout) throws InterruptedException {
         queue.add(STOP);
+        wake();
         thread.join(timeout);
         if (thread.isAlive()) {
             log.debug("{} - writer did not finish within {}, stopping it", name, timeout);
@@ -100,7 +115,7 @@ final class FrameOutbox {
         List<Item> batch = new ArrayList<>();
         try {
             while (true) {
-                Item item = queue.take();
+                Item item = take();
                 boolean stop = false;
                 do {
                     if (item == STOP) {
@@ -132,6 +147,33 @@ final class FrameOutbox {
         } finally {
             stopped = true;
             failQueued();
+        }
+    }
+
+    /** The next queued item; parks while there is none. */
+    private Item take() throws InterruptedException {
+        while (true) {
+            Item item = queue.poll();
+            if (item != null) {
+                return item;
+            }
+            waiting.set(true);
+            item = queue.poll(); // queued before the flag was seen: its sender did not wake us
+            if (item != null) {
+                waiting.set(false);
+                return item;
+            }
+            LockSupport.park(this);
+            if (Thread.interrupted()) {
+                throw new InterruptedException();
+            }
+        }
+    }
+
+    /** Unparks the writer if it waits for a frame. */
+    private void wake() {
+        if (waiting.get() && waiting.compareAndSet(true, false)) {
+            LockSupport.unpark(thread);
         }
     }
 
