@@ -22,6 +22,15 @@ import org.luaj.vm2.LuaString;
  * a name or key that is not ASCII.
  */
 final class HeaderListScan {
+    /**
+     * Values of single-valued headers up to this long are kept by position: browsers send most
+     * of theirs unchanged with every request. Longer ones (cookies, tokens) change more often
+     * and would cost more memory to keep.
+     */
+    static final int MAX_KEPT_VALUE_BYTES = 256;
+    /** The worker's values kept by position, shared by its VMs as {@link HeaderNames} is. */
+    private static final LastAtPosition VALUES = new LastAtPosition();
+
     private HeaderListScan() {
     }
 
@@ -31,9 +40,10 @@ final class HeaderListScan {
      */
     static void forEachJoined(byte[] list, BiConsumer<LuaString, LuaString> each) {
         Cursor header = new Cursor(list);
-        while (header.next()) {
+        for (int position = 0; header.next(); position++) {
             if (header.valueCount > 0) {
-                each.accept(HeaderNames.SHARED.lua(list, header.nameAt, header.nameLength), header.joined(null));
+                each.accept(HeaderNames.SHARED.lua(list, header.nameAt, header.nameLength, position),
+                        header.value(position));
             }
         }
     }
@@ -122,6 +132,23 @@ final class HeaderListScan {
                     in.skipField(tag);
                 }
             }
+        }
+
+        /**
+         * This header's values joined with {@code ", "}; a short single value is the string
+         * kept for {@code position} when its bytes are the same, and is kept otherwise.
+         */
+        LuaString value(int position) {
+            if (valueCount != 1 || valueLength[0] > MAX_KEPT_VALUE_BYTES) {
+                return joined(null);
+            }
+            LuaString kept = VALUES.find(position, list, valueAt[0], valueLength[0]);
+            if (kept == null) {
+                // a copy: a string over the list would keep the whole list alive
+                kept = LuaString.valueUsing(Arrays.copyOfRange(list, valueAt[0], valueAt[0] + valueLength[0]));
+                VALUES.keep(position, kept);
+            }
+            return kept;
         }
 
         /**

@@ -15,13 +15,16 @@ import org.luaj.vm2.LuaString;
  *
  * <p>Only the first {@code maxNames} names seen are kept: names never seen before (or made up
  * to fill the cache) still get correct, merely uncached, strings.
+ *
+ * <p>The name last seen at each position of a list is kept too ({@link LastAtPosition}): a name
+ * that matches it is found without hashing it, which was most of what a cached name still cost.
  */
 final class HeaderNames {
     /** The worker's cache; 512 names is far more than the headers of real traffic. */
     static final HeaderNames SHARED = new HeaderNames(512);
-
     private final int maxNames;
     private final ConcurrentHashMap<LuaString, LuaString> names = new ConcurrentHashMap<>();
+    private final LastAtPosition lastAtPosition = new LastAtPosition();
 
     HeaderNames(int maxNames) {
         this.maxNames = maxNames;
@@ -30,6 +33,20 @@ final class HeaderNames {
     /** {@code name} (already in lower case) as a Lua string. */
     LuaString lua(String name) {
         return shared(HttpHandle.text(name));
+    }
+
+    /**
+     * Like {@link #lua(byte[], int, int)} for the name of the header at {@code position}
+     * (counting from 0) of its list.
+     */
+    LuaString lua(byte[] bytes, int offset, int length, int position) {
+        LuaString last = lastAtPosition.find(position, bytes, offset, length);
+        if (last != null) {
+            return last; // the same bytes as a name already in lower case
+        }
+        LuaString name = lua(bytes, offset, length);
+        lastAtPosition.keep(position, name);
+        return name;
     }
 
     /**

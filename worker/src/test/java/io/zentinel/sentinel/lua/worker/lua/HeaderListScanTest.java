@@ -54,6 +54,30 @@ class HeaderListScanTest {
                 "user-agent"), "and as a lookup");
     }
 
+    private static List<LuaString> values(ByteString encoded) {
+        List<LuaString> values = new ArrayList<>();
+        HeaderListScan.forEachJoined(encoded.toByteArray(), (name, value) -> values.add(value));
+        return values;
+    }
+
+    @Test
+    void aShortValueRepeatedAtItsPositionIsTheKeptStringAndHoldsOnlyItsOwnBytes() {
+        String longValue = "x".repeat(HeaderListScan.MAX_KEPT_VALUE_BYTES + 1);
+        List<LuaString> first = values(TestVm.headerList("host", "example.com", "cookie", longValue));
+        List<LuaString> second = values(TestVm.headerList("host", "example.com", "cookie", longValue));
+        List<LuaString> third = values(TestVm.headerList("host", "example.org", "cookie", longValue));
+
+        assertSame(first.get(0), second.get(0), "the same bytes at the same position");
+        assertEquals(11, first.get(0).m_bytes.length, "a copy of the value, not the list");
+        assertEquals(LuaString.valueOf("example.org"), third.get(0), "other bytes make their own string");
+        assertSame(third.get(0), values(TestVm.headerList("host", "example.org")).get(0), "and are kept instead");
+        assertEquals(LuaString.valueOf(longValue), second.get(1));
+        assertTrue(first.get(1) != second.get(1), "a long value is not kept");
+        List<LuaString> joined = values(TestVm.headerList(Header.newBuilder().setName("host").addValues("example.org")
+                .addValues("b")));
+        assertEquals(LuaString.valueOf("example.org, b"), joined.get(0), "several values are joined, never kept");
+    }
+
     @Test
     void fieldsItDoesNotKnowAreSkipped() {
         // a varint field 7 before the header, and a fixed64 field 9 inside it

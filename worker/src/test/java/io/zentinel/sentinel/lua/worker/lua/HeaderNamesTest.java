@@ -43,4 +43,21 @@ class HeaderNamesTest {
         assertEquals(10, fromBytes.m_bytes.length, "a copy of the name, not the list");
         assertSame(names.lua("x-caf\u00e9"), names.lua(list, 14, 7), "lower-cased as HeaderView.lower does");
     }
+
+    @Test
+    void aPositionGivesItsLastNameOnlyForTheSameBytes() {
+        HeaderNames names = new HeaderNames(8);
+        byte[] first = "hostaccept".getBytes(StandardCharsets.UTF_8);
+        byte[] second = "HostAcceptsaccepts".getBytes(StandardCharsets.UTF_8);
+
+        LuaString host = names.lua(first, 0, 4, 0);
+        assertSame(names.lua("host"), host);
+        assertSame(host, names.lua(first, 0, 4, 0));
+        assertSame(host, names.lua(second, 0, 4, 0), "another case of the same name is lower-cased");
+        assertSame(names.lua("accept"), names.lua(first, 4, 6, 1));
+        assertEquals(LuaValue.valueOf("accepts"), names.lua(second, 4, 7, 1), "a longer name at the position");
+        assertSame(names.lua("accepts"), names.lua(second, 11, 7, 1));
+        assertEquals(LuaValue.valueOf("host"), names.lua(first, 0, 4, LastAtPosition.POSITIONS),
+                "a position beyond those kept");
+    }
 }
