@@ -64,6 +64,16 @@ class WorkerLoopTest {
                 request:add_header("X-Seen", "1")
             end
             """;
+    /** Spends 0.4 s of CPU on a request for /slow. */
+    private static final String SLOW = """
+            -- name: slow
+            function on_request_headers(request)
+                if request.path == "/slow" then
+                    local start = os.clock()
+                    while os.clock() - start < 0.4 do end
+                end
+            end
+            """;
     private static final String BROKEN = "-- name: broken\n-- priority: high\nfunction on_request_headers() end\n";
 
     private final BytePipe toWorker = new BytePipe(30);
@@ -180,6 +190,11 @@ class WorkerLoopTest {
         return ready.getReady();
     }
 
+    private void assertRetiresOnShutdown() throws Exception {
+        send(SupervisorMessage.newBuilder().setShutdown(Shutdown.getDefaultInstance()).build());
+        assertEquals(WorkerExit.RETIRED, exitStatus());
+    }
+
     private WorkerExit exitStatus() throws Exception {
         return loop.get(30, TimeUnit.SECONDS);
     }
@@ -256,28 +271,17 @@ class WorkerLoopTest {
         for (long i = 0; i < n; i++) {
             assertEquals(i % 2 == 0 ? Action.BLOCK : Action.ALLOW, results.get(i).getVerdict().getAction(), "call " + i);
         }
-        send(SupervisorMessage.newBuilder().setShutdown(Shutdown.getDefaultInstance()).build());
-        assertEquals(WorkerExit.RETIRED, exitStatus());
+        assertRetiresOnShutdown();
     }
 
     @Test
     void aSlowCallDoesNotHoldUpTheCallsBehindIt() throws Exception {
-        String slow = """
-                -- name: slow
-                function on_request_headers(request)
-                    if request.path == "/slow" then
-                        local start = os.clock()
-                        while os.clock() - start < 0.5 do end
-                    end
-                end
-                """;
-        startAndAwaitReady(init(2, "slow.lua", slow));
+        startAndAwaitReady(init(2, "slow.lua", SLOW));
         send(call(1, "GET", "/slow"));
         send(call(2, "GET", "/fast"));
         List<Long> order = List.of(receive().getResult().getCallId(), receive().getResult().getCallId());
         assertEquals(List.of(2L, 1L), order, "the fast call is answered by the other VM first");
-        send(SupervisorMessage.newBuilder().setShutdown(Shutdown.getDefaultInstance()).build());
-        assertEquals(WorkerExit.RETIRED, exitStatus());
+        assertRetiresOnShutdown();
     }
 
     @Test
@@ -291,23 +295,13 @@ class WorkerLoopTest {
         assertEquals(List.of(List.of(1L, 2L, 3L)), resultWrites);
         send(call(4, "GET", "/d"));
         assertEquals(4L, receive().getResult().getCallId(), "a call read alone is answered at once");
-        send(SupervisorMessage.newBuilder().setShutdown(Shutdown.getDefaultInstance()).build());
-        assertEquals(WorkerExit.RETIRED, exitStatus());
+        assertRetiresOnShutdown();
     }
 
     @Test
     void aSlowCallReadAheadDoesNotHoldBackTheResultBeforeIt() throws Exception {
-        String slow = """
-                -- name: slow
-                function on_request_headers(request)
-                    if request.path == "/slow" then
-                        local start = os.clock()
-                        while os.clock() - start < 0.3 do end
-                    end
-                end
-                """;
         startBuffered();
-        awaitReady(init(2, "slow.lua", slow));
+        awaitReady(init(2, "slow.lua", SLOW));
         // The first VM runs call 1 with calls 2 and 3 read ahead, holds its result back and runs
         // call 2; the other VM takes the pipe over and sends that result before it runs call 3.
         // (Three calls for two VMs: more than the supervisor sends, so that no third VM flushes.)
@@ -315,8 +309,7 @@ class WorkerLoopTest {
         assertEquals(1L, receive().getResult().getCallId());
         assertEquals(List.of(List.of(1L)), resultWrites, "the fast result went out alone, before the slow ones");
         assertEquals(Set.of(2L, 3L), Set.of(receive().getResult().getCallId(), receive().getResult().getCallId()));
-        send(SupervisorMessage.newBuilder().setShutdown(Shutdown.getDefaultInstance()).build());
-        assertEquals(WorkerExit.RETIRED, exitStatus());
+        assertRetiresOnShutdown();
     }
 
     @Test
