@@ -1,9 +1,9 @@
 package io.zentinel.sentinel.lua.worker;
 
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
 
 /**
  * Which VM thread reads the pipe: the worker's leader/follower turn-taking.

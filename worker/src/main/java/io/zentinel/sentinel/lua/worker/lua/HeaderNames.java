@@ -22,6 +22,7 @@ import org.luaj.vm2.LuaString;
 final class HeaderNames {
     /** The worker's cache; 512 names is far more than the headers of real traffic. */
     static final HeaderNames SHARED = new HeaderNames(512);
+
     private final int maxNames;
     private final ConcurrentHashMap<LuaString, LuaString> names = new ConcurrentHashMap<>();
     private final LastAtPosition lastAtPosition = new LastAtPosition();
