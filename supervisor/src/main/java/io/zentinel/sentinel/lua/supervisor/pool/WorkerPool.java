@@ -56,6 +56,11 @@ import org.slf4j.LoggerFactory;
  *     from when it takes over.</li>
  * <li><b>Reload</b>: {@link #reload(ScriptSet)} starts a whole new generation and swaps only if
  *     every new worker got ready without script problems; its standbys start once it serves.</li>
+ * <li><b>No script lost on a new worker</b>: a worker that gets ready without a script its
+ *     generation's workers run (its top-level code ran out of time on a starved machine, say) is
+ *     killed and relaunched with the crash-loop backoff, rather than serve requests without that
+ *     script. A worker that runs a script the earlier ones left out is taken, and from then on
+ *     every new worker must run it too.</li>
  * </ul>
  *
  * <p>Threads: launches run on virtual threads ({@code worker-launch-N}); backoff and the
@@ -108,6 +113,8 @@ public final class WorkerPool implements AutoCloseable {
         /** workers.standby slots, numbered after the serving ones; never leased. */
         final Slot[] standbys;
         Phase phase = Phase.STARTING;
+        /** The scripts its ready workers run, the most any ran; a new one must run all of them. */
+        List<ScriptInfo> scriptsServed;
 
         Generation(long number, ScriptSet scripts) {
             this.number = number;
@@ -514,8 +521,13 @@ public final class WorkerPool implements AutoCloseable {
         }
         ready.whenComplete((readyMessage, failure) -> {
             Throwable error = failure instanceof CompletionException c && c.getCause() != null ? c.getCause() : failure;
+            String leftOut = error == null ? onReady(member, readyMessage) : null;
+            if (leftOut != null) {
+                String reason = "it left out scripts its generation runs: " + leftOut;
+                member.channel.kill(reason);
+                error = new WorkerGoneException(FailureCause.WORKER_KILLED, member.name() + " - " + reason);
+            }
             if (error == null) {
-                onReady(member, readyMessage);
                 started.complete(readyMessage);
             } else {
                 if (member.channel.state() != WorkerState.DEAD) {
@@ -544,7 +556,13 @@ public final class WorkerPool implements AutoCloseable {
         started.completeExceptionally(new WorkerGoneException(FailureCause.WORKER_CRASHED, reason));
     }
 
-    private void onReady(Member member, WorkerReady ready) {
+    /**
+     * Takes a worker that got ready into its slot.
+     *
+     * @return {@code null}, or the scripts the worker left out that its generation runs: it is
+     *         then not taken, and the caller kills it
+     */
+    private String onReady(Member member, WorkerReady ready) {
         Member replaced = null;
         boolean stale;
         lock.lock();
@@ -552,6 +570,17 @@ public final class WorkerPool implements AutoCloseable {
             Slot slot = member.slot;
             stale = closed || slot.generation.phase == Phase.RETIRED || member.exited || member.retiredByPool;
             if (!stale) {
+                Generation generation = slot.generation;
+                if (generation.scriptsServed != null) {
+                    String leftOut = ScriptDifference.leftOut(generation.scriptsServed, ready);
+                    if (leftOut != null) {
+                        return leftOut;
+                    }
+                }
+                if (generation.scriptsServed == null
+                        || ready.getScriptsCount() > generation.scriptsServed.size()) {
+                    generation.scriptsServed = ready.getScriptsList();
+                }
                 if (slot.pending == member) {
                     slot.pending = null;
                 }
@@ -573,6 +602,7 @@ public final class WorkerPool implements AutoCloseable {
         if (replaced != null) {
             replaced.channel.retire("replaced by " + member.name());
         }
+        return null;
     }
 
     private void onExit(Member member, WorkerExitStatus status) {

@@ -480,6 +480,47 @@ class WorkerPoolTest {
     }
 
     @Test
+    void aReplacementThatLeftOutAScriptIsKilledAndRelaunchedInsteadOfServing() throws Exception {
+        FakeWorker.Behaviour runsA = FakeWorker.Behaviour.ready().withHooks("a.lua", Hook.REQUEST_HEADERS);
+        FakeWorker.Behaviour leftOutA = FakeWorker.Behaviour.ready().withProblems(List.of(ScriptProblem.newBuilder()
+                .setFileName("a.lua").setReason("top-level code failed (TIME_LIMIT): script execution time in ms (101)"
+                        + " exceeds the maximum allowed (100, from 'scripts.timeout')").build()));
+        FakeWorkers workers = new FakeWorkers(runsA).then(runsA, runsA, leftOutA);
+        WorkerPool pool = pool(workers(2), workers, FAST);
+        pool.start(SCRIPTS);
+
+        workers.workers.stream().filter(w -> w.id() == 1).findFirst().orElseThrow().crash(134);
+        FakeWorker leftOut = workers.awaitWorker(3, WAIT);
+        await("worker-3 killed", WAIT, () -> leftOut.state() == WorkerState.DEAD);
+        assertEquals(List.of("it left out scripts its generation runs: a.lua left out (top-level code failed"
+                + " (TIME_LIMIT): script execution time in ms (101) exceeds the maximum allowed (100, from"
+                + " 'scripts.timeout'))"), leftOut.killReasons);
+        assertEquals(0, leftOut.executions(), "it never served");
+        readyWorker(workers, 4);
+        assertEquals(List.of(2, 4), pool.snapshot().stream().map(WorkerStatus::id).toList());
+        assertEquals(Set.of(2, 4), leasedWorkers(pool, 4));
+    }
+
+    @Test
+    void aWorkerThatRunsAScriptTheEarlierOnesLeftOutIsTakenAndTheNextMustRunItToo() throws Exception {
+        FakeWorker.Behaviour runsA = FakeWorker.Behaviour.ready().withHooks("a.lua", Hook.REQUEST_HEADERS);
+        FakeWorker.Behaviour runsNothing = FakeWorker.Behaviour.ready();
+        FakeWorkers workers = new FakeWorkers(runsA).then(runsNothing, runsA, runsNothing);
+        WorkerPool pool = pool(workers(1), workers, NO_EARLY_DEATHS);
+        pool.start(SCRIPTS);
+
+        workers.workers.get(0).crash(134);
+        FakeWorker second = readyWorker(workers, 2);
+        assertEquals(List.of(), second.killReasons, "it runs more than worker-1: taken");
+        second.crash(134);
+        FakeWorker third = workers.awaitWorker(3, WAIT);
+        await("worker-3 killed", WAIT, () -> third.state() == WorkerState.DEAD);
+        assertEquals(List.of("it left out scripts its generation runs: a.lua left out"), third.killReasons);
+        readyWorker(workers, 4);
+        assertEquals(List.of(4), pool.snapshot().stream().map(WorkerStatus::id).toList());
+    }
+
+    @Test
     void workersDyingEarlyAreRelaunchedWithADoublingBackoffUpToTheCapThenItResets() throws Exception {
         FakeWorkers workers = new FakeWorkers(FakeWorker.Behaviour.failing(70)).then(FakeWorker.Behaviour.ready());
         WorkerPool pool = pool(workers(1), workers, FAST);
