@@ -12,7 +12,8 @@ import org.luaj.vm2.LuaString;
 
 /**
  * Reads a call's encoded {@code HeaderList} in place, for the scripts that only read headers:
- * values become Lua strings over the list's bytes, names come from {@link HeaderNames}, and no
+ * values become Lua strings over the list's bytes (short single values the strings kept for
+ * their position, see {@link #MAX_KEPT_VALUE_BYTES}), names come from {@link HeaderNames}, and no
  * Java string or message is made for a header that is not asked for. Decoding the whole list
  * into Java strings, and encoding the ones a script reads again for Lua, was most of the worker's
  * cost of headers.
