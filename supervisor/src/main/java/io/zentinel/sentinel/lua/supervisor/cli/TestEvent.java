@@ -175,10 +175,9 @@ final class TestEvent {
             call.setRequest(request(root, "", correlationId));
         }
         if (phase.body) {
-            byte[] body = body(root, maxBodyBytes);
-            ByteString bytes = ByteString.copyFrom(body);
-            call.setChunk(BodyChunk.newBuilder().setData(bytes).setChunkIndex(0).setIsLast(true).setComplete(true)
-                    .setBody(bytes));
+            // the whole body in one chunk: sent once, as the chunk's data (see BodyChunk)
+            ByteString bytes = ByteString.copyFrom(body(root, maxBodyBytes));
+            call.setChunk(BodyChunk.newBuilder().setData(bytes).setChunkIndex(0).setIsLast(true).setComplete(true));
         }
         JsonNode ctx = root.get("ctx");
         if (ctx != null) {

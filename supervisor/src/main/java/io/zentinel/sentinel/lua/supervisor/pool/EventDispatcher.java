@@ -1,6 +1,7 @@
 package io.zentinel.sentinel.lua.supervisor.pool;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import io.zentinel.sentinel.lua.protocol.v1.BodyChunk;
 import io.zentinel.sentinel.lua.protocol.v1.HookCall;
 import io.zentinel.sentinel.lua.protocol.v1.HookResult;
@@ -257,7 +258,8 @@ public final class EventDispatcher implements EventHandler, AutoCloseable {
     private Step bodyChunk(String id, Direction direction, byte[] data, int chunkIndex, boolean last) {
         LoadedHooks loaded = hooks();
         Phase phase = direction == Direction.REQUEST ? Phase.PHASE_REQUEST_BODY : Phase.PHASE_RESPONSE_BODY;
-        byte[] bytes = data == null ? new byte[0] : data;
+        // the decoder's own array, never written again: the store, the call and the event share it
+        ByteString bytes = data == null ? ByteString.EMPTY : UnsafeByteOperations.unsafeWrap(data);
         // after the last request chunk, only a hooked response phase can use the transaction
         boolean done = last && direction == Direction.REQUEST && !loaded.usedAfter(Phase.PHASE_REQUEST_BODY, false);
         BodyProgress progress = store.appendBody(id, direction, bytes, last);
@@ -279,12 +281,12 @@ public final class EventDispatcher implements EventHandler, AutoCloseable {
             return new Answered(fail(id, FailureCause.BODY_LIMIT, progress.reason()));
         }
         BodyChunk.Builder chunk = BodyChunk.newBuilder()
-                .setData(ByteString.copyFrom(bytes))
+                .setData(bytes)
                 .setChunkIndex(Math.max(0, chunkIndex))
                 .setIsLast(last)
                 .setComplete(last);
-        if (last) {
-            chunk.setBody(progress.body());
+        if (last && progress.body().size() > bytes.size()) {
+            chunk.setBody(progress.body()); // else the body is this one chunk, sent once as data
         }
         HookCall.Builder call = HookCall.newBuilder()
                 .setPhase(phase)

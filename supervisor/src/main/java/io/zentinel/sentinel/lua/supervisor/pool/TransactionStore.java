@@ -192,27 +192,28 @@ public final class TransactionStore {
     }
 
     /**
-     * Buffers one chunk of a body.
+     * Buffers one chunk of a body. The chunk is kept as given, not copied: the whole body of a
+     * body that is this one chunk is {@code chunk} itself.
      *
      * @return the whole body when {@code last}; an over-limit progress when the body (or all
      *         buffers together) would exceed its cap, in which case the buffer is dropped
      */
-    public BodyProgress appendBody(String id, Direction direction, byte[] data, boolean last) {
-        ByteString chunk = ByteString.copyFrom(data);
+    public BodyProgress appendBody(String id, Direction direction, ByteString chunk, boolean last) {
+        int length = chunk.size();
         int d = direction.ordinal();
         lock.lock();
         try {
             Transaction t = getOrCreate(id);
             ByteString before = t.bodies[d];
-            long size = (long) before.size() + data.length;
+            long size = (long) before.size() + length;
             String reason = null;
             if (t.overflowed[d]) {
                 reason = direction.name().toLowerCase(Locale.ROOT) + " body already exceeded its cap";
             } else if (size > maxBodyBytes) {
                 reason = direction.name().toLowerCase(Locale.ROOT) + " body (" + size + " bytes) exceeds the maximum allowed ("
                         + maxBodyBytes + ", from 'scripts.max-body-bytes')";
-            } else if (buffered + data.length > maxBufferedBytes) {
-                reason = "buffered bodies (" + (buffered + data.length) + " bytes) exceed the maximum allowed ("
+            } else if (buffered + length > maxBufferedBytes) {
+                reason = "buffered bodies (" + (buffered + length) + " bytes) exceed the maximum allowed ("
                         + maxBufferedBytes + ", scripts.max-body-bytes x safety.max-concurrent)";
             }
             if (reason != null) {
@@ -227,7 +228,7 @@ public final class TransactionStore {
                 t.bodies[d] = ByteString.EMPTY;
                 return new BodyProgress(false, size, body, null);
             }
-            buffered += data.length;
+            buffered += length;
             t.bodies[d] = body;
             return new BodyProgress(false, size, ByteString.EMPTY, null);
         } finally {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.protobuf.ByteString;
 import io.zentinel.sentinel.lua.protocol.v1.Header;
 import io.zentinel.sentinel.lua.protocol.v1.HeaderList;
 import io.zentinel.sentinel.lua.protocol.v1.HookCall;
@@ -77,11 +78,11 @@ class TestEventTest {
     void bodyEventsCarryTheWholeBodyAsTheLastChunk() throws Exception {
         HookCall text = parse("{\"phase\":\"request_body\",\"method\":\"POST\",\"body\":\"héllo\"}").call();
         assertEquals(Phase.PHASE_REQUEST_BODY, text.getPhase());
-        assertEquals("héllo", text.getChunk().getBody().toStringUtf8());
-        assertEquals(text.getChunk().getBody(), text.getChunk().getData());
+        assertEquals("héllo", text.getChunk().getData().toStringUtf8());
+        assertEquals(ByteString.EMPTY, text.getChunk().getBody(), "a body of one chunk is sent as its data");
         assertTrue(text.getChunk().getIsLast() && text.getChunk().getComplete());
         HookCall binary = parse("{\"phase\":\"response_body\",\"status\":200,\"body_base64\":\"AAEC\"}").call();
-        assertEquals(3, binary.getChunk().getBody().size());
+        assertEquals(3, binary.getChunk().getData().size());
         assertEquals(200, binary.getResponse().getStatus());
     }
 

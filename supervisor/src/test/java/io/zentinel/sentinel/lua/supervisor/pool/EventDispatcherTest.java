@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
 import io.zentinel.sentinel.lua.protocol.v1.Action;
+import io.zentinel.sentinel.lua.protocol.v1.BodyChunk;
 import io.zentinel.sentinel.lua.protocol.v1.FailureKind;
 import io.zentinel.sentinel.lua.protocol.v1.Header;
 import io.zentinel.sentinel.lua.protocol.v1.HeaderList;
@@ -202,6 +203,25 @@ class EventDispatcherTest {
         assertTrue(last.getChunk().getComplete());
         assertEquals("abcd", last.getChunk().getBody().toStringUtf8());
         assertEquals("/api/users?id=42", last.getRequest().getUri());
+        assertEquals(0, store.bufferedBytes());
+    }
+
+    @Test
+    void aBodyOfOneChunkCrossesThePipeOnceAsTheChunksData() throws Exception {
+        EventDispatcher dispatcher = dispatcher(c -> allow());
+        dispatcher.handle(requestHeaders("id-1"));
+        dispatcher.handle(new AgentEvent.RequestBodyChunk("id-1", bytes("whole"), 0, true, 5, 5L));
+        dispatcher.handle(requestHeaders("id-2"));
+        dispatcher.handle(new AgentEvent.RequestBodyChunk("id-2", bytes(""), 0, false, 0, null));
+        dispatcher.handle(new AgentEvent.RequestBodyChunk("id-2", bytes("rest"), 1, true, 4, 4L));
+
+        BodyChunk one = calls().get(1).getChunk();
+        assertTrue(one.getComplete());
+        assertEquals("whole", one.getData().toStringUtf8());
+        assertEquals(ByteString.EMPTY, one.getBody(), "the whole body is the data (see BodyChunk)");
+        BodyChunk afterEmpty = calls().get(4).getChunk();
+        assertEquals("rest", afterEmpty.getData().toStringUtf8());
+        assertEquals(ByteString.EMPTY, afterEmpty.getBody(), "an empty first chunk adds nothing to the body");
         assertEquals(0, store.bufferedBytes());
     }
 

@@ -9,7 +9,6 @@ import io.zentinel.sentinel.lua.protocol.v1.RequestInfo;
 import io.zentinel.sentinel.lua.protocol.v1.ResponseInfo;
 import io.zentinel.sentinel.lua.supervisor.pool.TransactionStore.BodyProgress;
 import io.zentinel.sentinel.lua.supervisor.pool.TransactionStore.Direction;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -23,8 +22,8 @@ class TransactionStoreTest {
         return new TransactionStore(maxBody, maxBuffered, Duration.ofMinutes(5), maxEntries, now::get);
     }
 
-    private static byte[] bytes(String text) {
-        return text.getBytes(StandardCharsets.UTF_8);
+    private static ByteString bytes(String text) {
+        return ByteString.copyFromUtf8(text);
     }
 
     private void advance(Duration duration) {

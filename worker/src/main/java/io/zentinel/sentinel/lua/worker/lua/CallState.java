@@ -8,13 +8,16 @@ import java.util.Set;
 
 import com.google.protobuf.ByteString;
 import io.zentinel.sentinel.lua.protocol.v1.Action;
+import io.zentinel.sentinel.lua.protocol.v1.BodyChunk;
 import io.zentinel.sentinel.lua.protocol.v1.BodyMutation;
 import io.zentinel.sentinel.lua.protocol.v1.HeaderMutation;
 import io.zentinel.sentinel.lua.protocol.v1.HookCall;
 import io.zentinel.sentinel.lua.protocol.v1.Metadata;
 import io.zentinel.sentinel.lua.protocol.v1.Verdict;
 import io.zentinel.sentinel.lua.worker.sandbox.RunLimits;
+import org.luaj.vm2.LuaString;
 import org.luaj.vm2.LuaTable;
+import org.luaj.vm2.LuaValue;
 
 /**
  * What the scripts of one call decided so far: the decision, the header mutations, metadata,
@@ -53,6 +56,8 @@ final class CallState {
     private HeaderView requestHeaders;
     private HeaderView responseHeaders;
     private LuaTable ctx;
+    private LuaString chunkData;
+    private LuaValue wholeBody;
 
     CallState(HookCall call, RunLimits limits) {
         this.call = call;
@@ -146,6 +151,45 @@ final class CallState {
     /** Whether the call carries a body chunk, so that body mutations mean something. */
     boolean hasBody() {
         return call.hasChunk();
+    }
+
+    /**
+     * The whole body when this call's chunk completes it, else {@code null}: the chunk's
+     * {@code body}, or its {@code data} when {@code body} is empty, as the supervisor sends a body
+     * of one chunk (the whole body holds every chunk, so it is empty only when the data is too).
+     */
+    static ByteString wholeBodyBytes(HookCall call) {
+        BodyChunk chunk = call.getChunk();
+        if (!call.hasChunk() || !chunk.getComplete()) {
+            return null;
+        }
+        return chunk.getBody().isEmpty() ? chunk.getData() : chunk.getBody();
+    }
+
+    /** This call's body chunk as a Lua string, made on first use: one copy however often scripts read it. */
+    LuaString chunkData() {
+        if (chunkData == null) {
+            chunkData = LuaString.valueUsing(call.getChunk().getData().toByteArray());
+        }
+        return chunkData;
+    }
+
+    /**
+     * The whole body ({@link #wholeBodyBytes}) as a Lua string made on first use, the chunk's own
+     * string when the body is that one chunk; nil when the chunk does not complete a body.
+     */
+    LuaValue wholeBody() {
+        if (wholeBody == null) {
+            ByteString bytes = wholeBodyBytes(call);
+            if (bytes == null) {
+                wholeBody = LuaValue.NIL;
+            } else if (bytes == call.getChunk().getData()) {
+                wholeBody = chunkData();
+            } else {
+                wholeBody = LuaString.valueUsing(bytes.toByteArray());
+            }
+        }
+        return wholeBody;
     }
 
     /** {@code sentinel.ctx} of this call, decoded from the call on first use. */

@@ -149,9 +149,10 @@ final class LuaBridge {
             run.fail(FailureKind.SCRIPT_ERROR, "", "call " + call.getCallId() + " has no phase");
             return;
         }
-        if (call.hasChunk() && call.getChunk().getBody().size() > limits.maxBodyBytes()) {
+        ByteString wholeBody = CallState.wholeBodyBytes(call);
+        if (wholeBody != null && wholeBody.size() > limits.maxBodyBytes()) {
             run.fail(BudgetExceededError.of(FailureKind.BODY_LIMIT, "body bytes",
-                    call.getChunk().getBody().size(), limits.maxBodyBytes(), "scripts.max-body-bytes"), "");
+                    wholeBody.size(), limits.maxBodyBytes(), "scripts.max-body-bytes"), "");
             return;
         }
         boolean responsePhase = call.getPhase() == Phase.PHASE_RESPONSE_HEADERS
@@ -169,9 +170,8 @@ final class LuaBridge {
                     response = responsePhase ? responses.wrap(state, true) : LuaValue.NIL;
                 }
                 if (chunk == null && call.hasChunk()) {
-                    chunk = LuaString.valueUsing(call.getChunk().getData().toByteArray());
-                    body = call.getChunk().getComplete()
-                            ? LuaString.valueUsing(call.getChunk().getBody().toByteArray()) : LuaValue.NIL;
+                    chunk = state.chunkData();
+                    body = state.wholeBody();
                 }
                 String name = script.name();
                 String function = Hooks.functionName(hook);

@@ -57,7 +57,7 @@ final class LuaRequest {
                 (h, args) -> LuaValue.valueOf(h.state.call.getRequest().getClientPort())));
         methods.rawset("get_correlation_id", HttpHandle.method(false, "get_correlation_id",
                 (h, args) -> HttpHandle.text(h.state.call.getCorrelationId())));
-        methods.rawset("get_body", HttpHandle.method(false, "get_body", (h, args) -> completeBody(h.state)));
+        methods.rawset("get_body", HttpHandle.method(false, "get_body", (h, args) -> h.state.wholeBody()));
         this.metatable = new ReadOnlyTable(HttpHandle.metatable("request", new ReadOnlyTable(methods), this::field));
     }
 
@@ -87,18 +87,12 @@ final class LuaRequest {
             case "client_ip" -> HttpHandle.text(r.getClientIp());
             case "correlation_id" -> HttpHandle.text(h.state.call.getCorrelationId());
             case "headers" -> h.headers().table(headersMetatable);
-            case "body" -> completeBody(h.state);
+            case "body" -> h.state.wholeBody();
             default -> LuaValue.NIL;
         };
     }
 
-    static LuaValue completeBody(CallState state) {
-        var chunk = state.call.getChunk();
-        if (!state.call.hasChunk() || !chunk.getComplete()) {
-            return LuaValue.NIL;
-        }
-        return LuaString.valueUsing(chunk.getBody().toByteArray());
-    }
+
 
     static String path(String uri) {
         int q = uri.indexOf('?');

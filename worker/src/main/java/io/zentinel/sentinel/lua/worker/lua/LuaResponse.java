@@ -29,7 +29,7 @@ final class LuaResponse {
         methods.rawset("get_correlation_id", HttpHandle.method(true, "get_correlation_id",
                 (h, args) -> LuaValue.valueOf(h.state.call.getCorrelationId())));
         methods.rawset("get_body", HttpHandle.method(true, "get_body",
-                (h, args) -> LuaRequest.completeBody(h.state)));
+                (h, args) -> h.state.wholeBody()));
         this.metatable = new ReadOnlyTable(HttpHandle.metatable("response", new ReadOnlyTable(methods), this::field));
     }
 
@@ -42,7 +42,7 @@ final class LuaResponse {
             case "status" -> LuaValue.valueOf(h.state.call.getResponse().getStatus());
             case "correlation_id" -> LuaValue.valueOf(h.state.call.getCorrelationId());
             case "headers" -> h.headers().table(headersMetatable);
-            case "body" -> LuaRequest.completeBody(h.state);
+            case "body" -> h.state.wholeBody();
             default -> LuaValue.NIL;
         };
     }

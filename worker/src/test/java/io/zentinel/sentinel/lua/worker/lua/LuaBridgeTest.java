@@ -467,6 +467,24 @@ class LuaBridgeTest {
     }
 
     @Test
+    void aBodyOfOneChunkIsTheChunksDataInEveryBodyHook() {
+        TestVm vm = TestVm.loaded("body.lua", """
+                function on_request_body_chunk(request, chunk, is_last)
+                    sentinel.add_tag("chunk=" .. chunk)
+                end
+                function on_request_body(request, body)
+                    sentinel.add_tag("body=" .. body .. "," .. request.body .. "," .. request:get_body())
+                end
+                """);
+        HookCall.Builder call = TestVm.requestBody("whole", 0, true, "whole");
+        assertTrue(call.getChunk().getBody().isEmpty(), "sent as the supervisor sends it: the data alone");
+
+        Verdict v = verdict(vm.call(call));
+
+        assertEquals(List.of("lua:body", "chunk=whole", "body=whole,whole,whole"), v.getTagsList());
+    }
+
+    @Test
     void aBodyLargerThanTheLimitIsABodyLimitFailure() {
         TestVm vm = TestVm.of(io.zentinel.sentinel.lua.worker.sandbox.RunLimits.defaults().withMaxBodyBytes(4),
                 "body.lua", "function on_request_body(r, b) end");

@@ -123,8 +123,8 @@ final class TestVm {
     static HookCall.Builder requestBody(String chunk, int index, boolean last, String body) {
         BodyChunk.Builder c = BodyChunk.newBuilder().setData(ByteString.copyFromUtf8(chunk)).setChunkIndex(index)
                 .setIsLast(last).setComplete(last);
-        if (last) {
-            c.setBody(ByteString.copyFromUtf8(body));
+        if (last && !body.equals(chunk)) {
+            c.setBody(ByteString.copyFromUtf8(body)); // a body of this one chunk is sent as its data alone
         }
         return HookCall.newBuilder().setCallId(9).setPhase(Phase.PHASE_REQUEST_BODY).setCorrelationId("corr-1")
                 .setRequest(request("POST", "/upload")).setChunk(c);
