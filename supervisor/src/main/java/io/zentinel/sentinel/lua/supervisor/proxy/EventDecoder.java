@@ -1,7 +1,5 @@
 package io.zentinel.sentinel.lua.supervisor.proxy;
 
-import com.fasterxml.jackson.core.Base64Variant;
-import com.fasterxml.jackson.core.Base64Variants;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -23,10 +21,6 @@ import java.util.regex.Pattern;
  * broken JSON makes the payload malformed. Thread-safe: each call has its own parser.
  */
 final class EventDecoder {
-    /** Standard alphabet; padding accepted but not required. */
-    private static final Base64Variant BASE64 = Base64Variants.MIME_NO_LINEFEEDS
-            .withReadPadding(Base64Variant.PaddingReadBehaviour.PADDING_ALLOWED);
-
     static final AgentEvent.RequestMetadata NO_METADATA =
             new AgentEvent.RequestMetadata(null, 0, null, null, null, null, null, null, null, null, null);
 
@@ -67,9 +61,9 @@ final class EventDecoder {
             startRootObject(p);
             AgentEvent event = switch (type) {
                 case ProxyCodec.REQUEST_HEADERS -> requestHeaders(p, ids, length);
-                case ProxyCodec.REQUEST_BODY_CHUNK -> bodyChunk(p, ids, type, "bytes_received");
+                case ProxyCodec.REQUEST_BODY_CHUNK -> bodyChunk(p, ids, type, "bytes_received", buf, offset);
                 case ProxyCodec.RESPONSE_HEADERS -> responseHeaders(p, ids, length);
-                case ProxyCodec.RESPONSE_BODY_CHUNK -> bodyChunk(p, ids, type, "bytes_sent");
+                case ProxyCodec.RESPONSE_BODY_CHUNK -> bodyChunk(p, ids, type, "bytes_sent", buf, offset);
                 default -> unhandled(p, ids, type);
             };
             endRoot(p);
@@ -184,7 +178,8 @@ final class EventDecoder {
                 timestamp, tlsCipher, tlsVersion, traceparent, upstreamId);
     }
 
-    private AgentEvent bodyChunk(JsonParser p, Ids ids, int type, String bytesMember) throws IOException {
+    private AgentEvent bodyChunk(JsonParser p, Ids ids, int type, String bytesMember, byte[] payload,
+            int payloadOffset) throws IOException {
         byte[] data = null;
         int chunkIndex = 0;
         boolean isLast = false;
@@ -198,7 +193,7 @@ final class EventDecoder {
             }
             switch (name) {
                 case "correlation_id" -> ids.top = string(p, "correlation_id");
-                case "data" -> data = base64(p, "data");
+                case "data" -> data = base64(p, "data", payload, payloadOffset);
                 case "chunk_index" -> chunkIndex = intOr(p, "chunk_index", 0);
                 case "is_last" -> isLast = bool(p, "is_last");
                 case "total_size" -> totalSize = nullableLong(p, "total_size");
@@ -326,9 +321,9 @@ final class EventDecoder {
         return value == null ? absent : value;
     }
 
-    private static byte[] base64(JsonParser p, String name) throws IOException {
+    private static byte[] base64(JsonParser p, String name, byte[] payload, int payloadOffset) throws IOException {
         return switch (p.currentToken()) {
-            case VALUE_STRING -> p.getBinaryValue(BASE64);
+            case VALUE_STRING -> Base64String.decode(p, payload, payloadOffset);
             case VALUE_NULL -> null;
             default -> throw typeError(p, name, "a Base64 string");
         };
