@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * it gone; {@link #sweep()}, run periodically, frees it); at most {@code maxEntries} entries
  * (when full, expired ones are swept and then the least recently used tenth is evicted); a body
  * buffer holds at most scripts.max-body-bytes, and all buffers together at most
- * {@code maxBufferedBytes}. A body over either cap is dropped and reported as
+ * {@link BodyBufferCap#bytes()}. A body over either cap is dropped and reported as
  * {@link BodyProgress#overLimit()}; the rest of that body is refused too, until its last chunk.
  *
  * <p>Thread-safe: one lock guards an access-ordered {@link LinkedHashMap}, whose head is the least
@@ -75,7 +75,7 @@ public final class TransactionStore {
     }
 
     private final long maxBodyBytes;
-    private final long maxBufferedBytes;
+    private final BodyBufferCap bufferCap;
     private final long idleNanos;
     private final int maxEntries;
     private final LongSupplier clock;
@@ -88,29 +88,28 @@ public final class TransactionStore {
 
     /**
      * A store with the default idle timeout and entry bound; bodies are capped at
-     * scripts.max-body-bytes each and at safety.max-concurrent of those together.
+     * scripts.max-body-bytes each, and together by {@link BodyBufferCap} for this JVM's heap.
+     * Logs a warning when a body of scripts.max-body-bytes would not fit under that cap.
      */
     public TransactionStore(AgentConfig config) {
-        this(config.scripts().maxBodyBytes(), totalCap(config.scripts().maxBodyBytes(), config.safety().maxConcurrent()),
+        this(config.scripts().maxBodyBytes(), BodyBufferCap.of(config.scripts().maxBodyBytes(),
+                config.safety().maxConcurrent(), Runtime.getRuntime().maxMemory()),
                 DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_ENTRIES, System::nanoTime);
-    }
-
-    private static long totalCap(long maxBodyBytes, long maxConcurrent) {
-        try {
-            return Math.multiplyExact(maxBodyBytes, Math.max(1, maxConcurrent));
-        } catch (ArithmeticException e) {
-            return Long.MAX_VALUE;
+        if (bufferCap.bytes() < maxBodyBytes) {
+            LOG.warn("transactions - scripts.max-body-bytes ({} bytes) is more than the supervisor buffers for all "
+                    + "bodies together ({} bytes, {}): larger bodies get the body-limit decision",
+                    maxBodyBytes, bufferCap.bytes(), bufferCap.source());
         }
     }
 
     /** @param clock nanosecond time source ({@code System::nanoTime}; a fake one in tests) */
-    public TransactionStore(long maxBodyBytes, long maxBufferedBytes, Duration idleTimeout, int maxEntries,
+    public TransactionStore(long maxBodyBytes, BodyBufferCap bufferCap, Duration idleTimeout, int maxEntries,
                             LongSupplier clock) {
-        if (maxBodyBytes < 0 || maxBufferedBytes < 0 || maxEntries < 1) {
-            throw new IllegalArgumentException("body caps must be >= 0 and maxEntries >= 1");
+        if (maxBodyBytes < 0 || maxEntries < 1) {
+            throw new IllegalArgumentException("maxBodyBytes must be >= 0 and maxEntries >= 1");
         }
         this.maxBodyBytes = maxBodyBytes;
-        this.maxBufferedBytes = maxBufferedBytes;
+        this.bufferCap = Objects.requireNonNull(bufferCap, "bufferCap");
         this.idleNanos = idleTimeout.toNanos();
         this.maxEntries = maxEntries;
         this.clock = Objects.requireNonNull(clock, "clock");
@@ -212,9 +211,9 @@ public final class TransactionStore {
             } else if (size > maxBodyBytes) {
                 reason = direction.name().toLowerCase(Locale.ROOT) + " body (" + size + " bytes) exceeds the maximum allowed ("
                         + maxBodyBytes + ", from 'scripts.max-body-bytes')";
-            } else if (buffered + length > maxBufferedBytes) {
+            } else if (buffered + length > bufferCap.bytes()) {
                 reason = "buffered bodies (" + (buffered + length) + " bytes) exceed the maximum allowed ("
-                        + maxBufferedBytes + ", scripts.max-body-bytes x safety.max-concurrent)";
+                        + bufferCap.bytes() + ", " + bufferCap.source() + ")";
             }
             if (reason != null) {
                 buffered -= before.size();

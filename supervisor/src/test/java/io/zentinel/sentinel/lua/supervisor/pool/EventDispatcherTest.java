@@ -69,7 +69,8 @@ class EventDispatcherTest {
         WorkerPool pool = new WorkerPool(config, workers, TUNING, new Random(1));
         closeables.add(pool);
         pool.start(SCRIPTS);
-        store = new TransactionStore(config.scripts().maxBodyBytes(), 1 << 20, Duration.ofMinutes(5), 100, clock::get);
+        store = new TransactionStore(config.scripts().maxBodyBytes(), new BodyBufferCap(1 << 20, "1 MiB"),
+                Duration.ofMinutes(5), 100, clock::get);
         EventDispatcher dispatcher = new EventDispatcher(config, pool, new DecisionPolicy(config.safety()), store);
         closeables.add(dispatcher);
         return dispatcher;

@@ -19,7 +19,8 @@ class TransactionStoreTest {
     private final RequestInfo get = RequestInfo.newBuilder().setMethod("GET").setUri("/api").build();
 
     private TransactionStore store(long maxBody, long maxBuffered, int maxEntries) {
-        return new TransactionStore(maxBody, maxBuffered, Duration.ofMinutes(5), maxEntries, now::get);
+        return new TransactionStore(maxBody, new BodyBufferCap(maxBuffered, "the test's cap"), Duration.ofMinutes(5),
+                maxEntries, now::get);
     }
 
     private static ByteString bytes(String text) {
@@ -124,8 +125,7 @@ class TransactionStoreTest {
 
         BodyProgress over = store.appendBody("t2", Direction.REQUEST, bytes("abcd"), false);
 
-        assertEquals("buffered bodies (9 bytes) exceed the maximum allowed (8,"
-                + " scripts.max-body-bytes x safety.max-concurrent)", over.reason());
+        assertEquals("buffered bodies (9 bytes) exceed the maximum allowed (8, the test's cap)", over.reason());
         assertEquals(5, store.bufferedBytes());
         store.forget("t1");
         assertEquals(0, store.bufferedBytes());
@@ -229,7 +229,8 @@ class TransactionStoreTest {
     @Test
     void theSweepIntervalIsAFifthOfTheIdleTimeout() {
         assertEquals(Duration.ofMinutes(1), store(1, 1, 1).sweepInterval());
-        assertEquals(Duration.ofSeconds(1), new TransactionStore(1, 1, Duration.ofSeconds(2), 1, System::nanoTime)
+        assertEquals(Duration.ofSeconds(1), new TransactionStore(1, new BodyBufferCap(1, "cap"), Duration.ofSeconds(2), 1,
+                System::nanoTime)
                 .sweepInterval());
         assertEquals(TimeUnit.MINUTES.toNanos(5), TransactionStore.DEFAULT_IDLE_TIMEOUT.toNanos());
     }
