@@ -33,26 +33,28 @@ final class Base64String {
     }
 
     /**
-     * The decoded bytes of the current {@link JsonToken#VALUE_STRING}; {@code p} must parse
-     * {@code payload} from {@code payloadOffset} on. The parser stays on the token.
+     * The decoded bytes of the current {@link JsonToken#VALUE_STRING}; {@code p} must parse the
+     * {@code payloadLength} bytes of {@code payload} from {@code payloadOffset}. The parser stays
+     * on the token.
      */
-    static byte[] decode(JsonParser p, byte[] payload, int payloadOffset) throws IOException {
-        byte[] direct = decodeDirectly(p, payload, payloadOffset);
+    static byte[] decode(JsonParser p, byte[] payload, int payloadOffset, int payloadLength) throws IOException {
+        byte[] direct = decodeDirectly(p, payload, payloadOffset, payloadLength);
         return direct != null ? direct : p.getBinaryValue(JACKSON);
     }
 
     /** The bytes decoded straight from the payload, or {@code null} where jackson has to decide. */
-    static byte[] decodeDirectly(JsonParser p, byte[] payload, int payloadOffset) {
+    static byte[] decodeDirectly(JsonParser p, byte[] payload, int payloadOffset, int payloadLength) {
+        int payloadEnd = payloadOffset + payloadLength;
         long quote = payloadOffset + p.currentTokenLocation().getByteOffset();
-        if (quote < payloadOffset || quote >= payload.length || payload[(int) quote] != '"') {
+        if (quote < payloadOffset || quote >= payloadEnd || payload[(int) quote] != '"') {
             return null;
         }
         int start = (int) quote + 1;
         int end = start;
-        while (end < payload.length && payload[end] != '"' && payload[end] != '\\') {
+        while (end < payloadEnd && payload[end] != '"' && payload[end] != '\\') {
             end++;
         }
-        if (end == payload.length || payload[end] != '"') {
+        if (end == payloadEnd || payload[end] != '"') {
             return null;
         }
         try {

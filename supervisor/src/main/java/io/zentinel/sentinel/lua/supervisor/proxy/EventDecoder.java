@@ -61,9 +61,9 @@ final class EventDecoder {
             startRootObject(p);
             AgentEvent event = switch (type) {
                 case ProxyCodec.REQUEST_HEADERS -> requestHeaders(p, ids, length);
-                case ProxyCodec.REQUEST_BODY_CHUNK -> bodyChunk(p, ids, type, "bytes_received", buf, offset);
+                case ProxyCodec.REQUEST_BODY_CHUNK -> bodyChunk(p, ids, type, "bytes_received", buf, offset, length);
                 case ProxyCodec.RESPONSE_HEADERS -> responseHeaders(p, ids, length);
-                case ProxyCodec.RESPONSE_BODY_CHUNK -> bodyChunk(p, ids, type, "bytes_sent", buf, offset);
+                case ProxyCodec.RESPONSE_BODY_CHUNK -> bodyChunk(p, ids, type, "bytes_sent", buf, offset, length);
                 default -> unhandled(p, ids, type);
             };
             endRoot(p);
@@ -179,7 +179,7 @@ final class EventDecoder {
     }
 
     private AgentEvent bodyChunk(JsonParser p, Ids ids, int type, String bytesMember, byte[] payload,
-            int payloadOffset) throws IOException {
+            int payloadOffset, int payloadLength) throws IOException {
         byte[] data = null;
         int chunkIndex = 0;
         boolean isLast = false;
@@ -193,7 +193,7 @@ final class EventDecoder {
             }
             switch (name) {
                 case "correlation_id" -> ids.top = string(p, "correlation_id");
-                case "data" -> data = base64(p, "data", payload, payloadOffset);
+                case "data" -> data = base64(p, "data", payload, payloadOffset, payloadLength);
                 case "chunk_index" -> chunkIndex = intOr(p, "chunk_index", 0);
                 case "is_last" -> isLast = bool(p, "is_last");
                 case "total_size" -> totalSize = nullableLong(p, "total_size");
@@ -321,9 +321,10 @@ final class EventDecoder {
         return value == null ? absent : value;
     }
 
-    private static byte[] base64(JsonParser p, String name, byte[] payload, int payloadOffset) throws IOException {
+    private static byte[] base64(JsonParser p, String name, byte[] payload, int payloadOffset, int payloadLength)
+            throws IOException {
         return switch (p.currentToken()) {
-            case VALUE_STRING -> Base64String.decode(p, payload, payloadOffset);
+            case VALUE_STRING -> Base64String.decode(p, payload, payloadOffset, payloadLength);
             case VALUE_NULL -> null;
             default -> throw typeError(p, name, "a Base64 string");
         };

@@ -2,6 +2,7 @@ package io.zentinel.sentinel.lua.supervisor.proxy;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -32,7 +33,7 @@ class Base64StringTest {
                 String name = p.currentName();
                 JsonToken value = p.nextToken();
                 seen.add(name + "=" + (value == JsonToken.VALUE_STRING
-                        ? new String(Base64String.decode(p, buf, 1), StandardCharsets.ISO_8859_1) : p.getText()));
+                        ? new String(Base64String.decode(p, buf, 1, json.length()), StandardCharsets.ISO_8859_1) : p.getText()));
             }
         }
         return seen;
@@ -59,10 +60,22 @@ class Base64StringTest {
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String name = p.currentName();
                 p.nextToken();
-                seen.add(name + "=" + (Base64String.decodeDirectly(p, buf, 0) != null ? "direct" : "jackson"));
+                seen.add(name + "=" + (Base64String.decodeDirectly(p, buf, 0, buf.length) != null ? "direct" : "jackson"));
             }
         }
         return seen;
+    }
+
+    @Test
+    void aStringIsNotReadPastThePayloadsEnd() throws IOException {
+        byte[] buf = "{\"a\":\"aGk=\"}".getBytes(StandardCharsets.US_ASCII);
+        int cut = buf.length - 3; // the payload ends inside the string: {"a":"aGk
+        try (JsonParser p = JSON.createParser(buf, 0, cut)) {
+            p.nextToken();
+            p.nextToken();
+            p.nextToken();
+            assertNull(Base64String.decodeDirectly(p, buf, 0, cut));
+        }
     }
 
     @Test
@@ -90,7 +103,7 @@ class Base64StringTest {
                 p.nextToken();
                 p.nextToken();
                 p.nextToken();
-                assertArrayEquals(body, Base64String.decodeDirectly(p, buf, 0), "length " + length);
+                assertArrayEquals(body, Base64String.decodeDirectly(p, buf, 0, buf.length), "length " + length);
                 assertEquals(JsonToken.END_OBJECT, p.nextToken());
             }
         }

@@ -183,8 +183,8 @@ final class CallState {
             ByteString bytes = wholeBodyBytes(call);
             if (bytes == null) {
                 wholeBody = LuaValue.NIL;
-            } else if (bytes == call.getChunk().getData()) {
-                wholeBody = chunkData();
+            } else if (call.getChunk().getBody().isEmpty()) {
+                wholeBody = chunkData(); // the body is this one chunk
             } else {
                 wholeBody = LuaString.valueUsing(bytes.toByteArray());
             }
