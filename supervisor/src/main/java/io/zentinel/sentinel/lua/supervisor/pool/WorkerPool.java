@@ -577,10 +577,7 @@ public final class WorkerPool implements AutoCloseable {
                         return leftOut;
                     }
                 }
-                if (generation.scriptsServed == null
-                        || ready.getScriptsCount() > generation.scriptsServed.size()) {
-                    generation.scriptsServed = ready.getScriptsList();
-                }
+                generation.scriptsServed = ready.getScriptsList(); // all the earlier ones ran, maybe more
                 if (slot.pending == member) {
                     slot.pending = null;
                 }

@@ -18,7 +18,6 @@ import io.zentinel.sentinel.lua.worker.script.Hooks;
 import io.zentinel.sentinel.lua.worker.script.ScriptDefinition;
 import io.zentinel.sentinel.lua.worker.script.ScriptSelector;
 import org.luaj.vm2.LuaError;
-import org.luaj.vm2.LuaString;
 import org.luaj.vm2.LuaTable;
 import org.luaj.vm2.LuaValue;
 import org.luaj.vm2.Varargs;

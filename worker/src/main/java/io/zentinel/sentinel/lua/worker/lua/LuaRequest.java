@@ -2,7 +2,6 @@ package io.zentinel.sentinel.lua.worker.lua;
 
 import io.zentinel.sentinel.lua.protocol.v1.RequestInfo;
 import io.zentinel.sentinel.lua.worker.sandbox.ReadOnlyTable;
-import org.luaj.vm2.LuaString;
 import org.luaj.vm2.LuaTable;
 import org.luaj.vm2.LuaUserdata;
 import org.luaj.vm2.LuaValue;
