@@ -58,6 +58,12 @@ import org.slf4j.LoggerFactory;
  * {@link #DEADLINE_SWEEP} while calls are pending, so a kill comes up to that much after the
  * deadline; a worker without calls has no sweep, so an idle agent does not wake every 10 ms.
  *
+ * <p>An answer the supervisor has not read yet is not an overrun. Deadlines are measured on a
+ * {@link WatchClock}, which leaves out the time the supervisor stood still (a sweep more than
+ * {@link WatchClock#STALL} late), and an overdue call kills the worker only when the stdout reader
+ * is waiting on an empty pipe; while the reader still has frames to take, the kill waits for it,
+ * one more call deadline at most.
+ *
  * <p>Killing: a call that overruns {@code resource-limits.max-execution-time +
  * workers.kill-grace} kills the worker with {@code destroyForcibly()}: a script stuck inside Java
  * code cannot be stopped any other way. A kill is logged (and signalled) once, however many calls
@@ -94,6 +100,7 @@ public final class WorkerHandle implements WorkerChannel {
     private final LongSupplier oomKills;
     private final ProcessLimits processLimits;
 
+    private final WatchClock clock;
     private final ReentrantLock lock = new ReentrantLock();
     private final Map<Long, Pending> pending = new ConcurrentHashMap<>();
     private final AtomicLong callIds = new AtomicLong();
@@ -114,6 +121,10 @@ public final class WorkerHandle implements WorkerChannel {
     private ScheduledFuture<?> heartbeatTimer;
     /** A deadline sweep is scheduled; it stops itself when it finds no pending call. */
     private final AtomicBoolean sweeping = new AtomicBoolean();
+    /** When the scheduled deadline sweep is due, on {@link WatchClock#nanoTime()}. */
+    private volatile long sweepDueNanos;
+    /** The stdout reader has taken every frame and waits for more: nothing unread but the pipe's. */
+    private volatile boolean awaitingStdout;
     private ScheduledFuture<?> retireTimer;
 
     private volatile WorkerState publishedState = WorkerState.STARTING;
@@ -126,8 +137,10 @@ public final class WorkerHandle implements WorkerChannel {
 
     /** How often pending calls are checked against their deadline: the precision of the kill. */
     static final Duration DEADLINE_SWEEP = Duration.ofMillis(10);
+    /** A stall this long is logged as a warning (every event waited through it); shorter ones at debug. */
+    private static final Duration NOTABLE_STALL = Duration.ofSeconds(1);
 
-    /** A call written to the worker; past {@code deadlineNanos} ({@link System#nanoTime()}) it overran. */
+    /** A call written to the worker; past {@code deadlineNanos} ({@link WatchClock#now()}) it overran. */
     private record Pending(CompletableFuture<HookResult> future, long deadlineNanos) {
     }
 
@@ -152,7 +165,8 @@ public final class WorkerHandle implements WorkerChannel {
                         LongSupplier oomKills) {
         this(id, process, config.workers().startTimeout(), config.limits().maxExecutionTime(),
                 config.workers().killGrace(), config.workers().heartbeatInterval(), timer,
-                LoggerFactory.getLogger(WorkerHandle.class), ProcessLimits.of(config.workers()), oomKills);
+                LoggerFactory.getLogger(WorkerHandle.class), ProcessLimits.of(config.workers()), oomKills,
+                new WatchClock());
     }
 
     WorkerHandle(int id, Process process, Duration startTimeout, Duration maxExecutionTime,
@@ -165,16 +179,25 @@ public final class WorkerHandle implements WorkerChannel {
     WorkerHandle(int id, Process process, Duration startTimeout, Duration maxExecutionTime,
                  Duration killGrace, Duration heartbeatInterval, ScheduledExecutorService timer, Logger log) {
         this(id, process, startTimeout, maxExecutionTime, killGrace, heartbeatInterval, timer, log,
-                ProcessLimits.none(), () -> -1);
+                ProcessLimits.none(), () -> -1, new WatchClock());
+    }
+
+    /** @param clock the clock call deadlines are measured on (one with stalls made up in tests) */
+    WorkerHandle(int id, Process process, Duration startTimeout, Duration maxExecutionTime,
+                 Duration killGrace, Duration heartbeatInterval, ScheduledExecutorService timer, WatchClock clock) {
+        this(id, process, startTimeout, maxExecutionTime, killGrace, heartbeatInterval, timer,
+                LoggerFactory.getLogger(WorkerHandle.class), ProcessLimits.none(), () -> -1, clock);
     }
 
     /**
      * @param processLimits how a SIGXCPU exit reads (workers.cpu-seconds)
      * @param oomKills      the OOM kills of the worker's cgroup, -1 when unknown
+     * @param clock         the clock call deadlines are measured on
      */
     WorkerHandle(int id, Process process, Duration startTimeout, Duration maxExecutionTime,
                  Duration killGrace, Duration heartbeatInterval, ScheduledExecutorService timer, Logger log,
-                 ProcessLimits processLimits, LongSupplier oomKills) {
+                 ProcessLimits processLimits, LongSupplier oomKills, WatchClock clock) {
+        this.clock = Objects.requireNonNull(clock, "clock");
         this.log = Objects.requireNonNull(log, "log");
         this.processLimits = Objects.requireNonNull(processLimits, "processLimits");
         this.oomKills = Objects.requireNonNull(oomKills, "oomKills");
@@ -332,7 +355,7 @@ public final class WorkerHandle implements WorkerChannel {
                         + " Lua VMs would queue in the worker (one call per reservation)");
             }
             // a periodic sweep checks deadlines: one timer task per call cost more than the call
-            pending.put(callId, new Pending(future, System.nanoTime() + callDeadline().toNanos()));
+            pending.put(callId, new Pending(future, clock.now() + callDeadline().toNanos()));
         } finally {
             lock.unlock();
         }
@@ -392,13 +415,26 @@ public final class WorkerHandle implements WorkerChannel {
 
     /**
      * Timer task, every {@link #DEADLINE_SWEEP} while calls are pending: the calls past their
-     * deadline overran. With none pending it stops; the next {@link #call} starts it again (and
-     * if that call's put raced with the stop, the re-check below keeps the sweep going).
+     * deadline overran, unless the stdout reader still has frames to take (one of them may be the
+     * answer) and the call is less than one more deadline late. With none pending it stops; the
+     * next {@link #call} starts it again (and if that call's put raced with the stop, the re-check
+     * below keeps the sweep going).
      */
     private void sweepDeadlines() {
-        long now = System.nanoTime();
+        long stalled = clock.ranLate(sweepDueNanos);
+        if (stalled >= NOTABLE_STALL.toNanos()) {
+            log.warn("{} - the supervisor did not run for {} ms; its calls' deadlines move by as much", name,
+                    TimeUnit.NANOSECONDS.toMillis(stalled));
+        } else if (stalled > 0) {
+            log.debug("{} - the supervisor did not run for {} ms; its calls' deadlines move by as much", name,
+                    TimeUnit.NANOSECONDS.toMillis(stalled));
+        }
+        long now = clock.now();
+        boolean readerWaiting = awaitingStdout;
+        long lastChance = callDeadline().toNanos();
         for (Map.Entry<Long, Pending> e : pending.entrySet()) {
-            if (now - e.getValue().deadlineNanos() >= 0) {
+            long late = now - e.getValue().deadlineNanos();
+            if (late >= 0 && (readerWaiting || late >= lastChance)) {
                 overrun(e.getKey());
             }
         }
@@ -421,6 +457,7 @@ public final class WorkerHandle implements WorkerChannel {
 
     private void scheduleSweep() {
         try {
+            sweepDueNanos = clock.nanoTime() + DEADLINE_SWEEP.toNanos();
             timer.schedule(this::sweepDeadlines, DEADLINE_SWEEP.toNanos(), TimeUnit.NANOSECONDS);
         } catch (RejectedExecutionException e) {
             sweeping.set(false); // the pool is closing; its workers are being stopped
@@ -471,10 +508,13 @@ public final class WorkerHandle implements WorkerChannel {
         FrameReader reader = new FrameReader(process.getInputStream(), PIPE_LIMITS);
         try (FlushBatch batch = FlushBatch.open()) {
             while (true) {
-                if (!reader.hasBufferedFrame()) {
+                boolean drained = !reader.hasBufferedFrame();
+                if (drained) {
                     batch.flushHeld(); // calls handed to workers for the results read so far
                 }
+                awaitingStdout = drained;
                 byte[] frame = reader.read();
+                awaitingStdout = false;
                 if (frame == null) {
                     break;
                 }
@@ -518,7 +558,9 @@ public final class WorkerHandle implements WorkerChannel {
             }
             if (state == WorkerState.STARTING) {
                 setState(WorkerState.READY);
-                heartbeatTimer = timer.scheduleAtFixedRate(this::heartbeat, heartbeatInterval.toNanos(),
+                // fixed delay: after a stall, missed ticks must not fire back to back and count
+                // the echoes not yet read as missed
+                heartbeatTimer = timer.scheduleWithFixedDelay(this::heartbeat, heartbeatInterval.toNanos(),
                         heartbeatInterval.toNanos(), TimeUnit.NANOSECONDS);
             }
         } finally {
@@ -663,11 +705,15 @@ public final class WorkerHandle implements WorkerChannel {
         if (exited) {
             return;
         }
-        timer.schedule(() -> {
-            if (!exited) {
-                kill(reason);
-            }
-        }, killGrace.toNanos(), TimeUnit.NANOSECONDS);
+        try {
+            timer.schedule(() -> {
+                if (!exited) {
+                    kill(reason);
+                }
+            }, killGrace.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+            kill(reason); // the pool is closing: no grace to wait on
+        }
     }
 
     /** Logs and sends SIGKILL once; later kills (e.g. every other overrunning call) are no-ops. */

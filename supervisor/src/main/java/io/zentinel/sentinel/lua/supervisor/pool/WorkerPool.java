@@ -725,7 +725,7 @@ public final class WorkerPool implements AutoCloseable {
             }
             Waiter waiter = new Waiter(null, new CompletableFuture<>());
             waiters.addLast(waiter);
-            waiter.timeout = timer.schedule(() -> expire(waiter, timeout), timeout.toNanos(), TimeUnit.NANOSECONDS);
+            scheduleExpiry(waiter, timeout, timeout.toNanos());
             serveWaiters();
             return waiter.async;
         } finally {
@@ -733,10 +733,25 @@ public final class WorkerPool implements AutoCloseable {
         }
     }
 
-    /** Timer task: an asynchronous acquire was not served within its timeout. */
-    private void expire(Waiter waiter, Duration timeout) {
+    /** Under lock: {@link #expire} the waiter {@code delayNanos} from now. */
+    private void scheduleExpiry(Waiter waiter, Duration timeout, long delayNanos) {
+        long due = System.nanoTime() + delayNanos;
+        waiter.timeout = timer.schedule(() -> expire(waiter, timeout, due), delayNanos, TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * Timer task: an asynchronous acquire was not served within its timeout. When the task ran
+     * past {@code dueNanos} because the supervisor stood still, the waiter gets that time back: a
+     * worker's reader freeing VMs stood still too.
+     */
+    private void expire(Waiter waiter, Duration timeout, long dueNanos) {
+        long stalled = WatchClock.stall(System.nanoTime() - dueNanos);
         lock.lock();
         try {
+            if (stalled > 0 && !closed && waiter.member == null && waiters.contains(waiter)) {
+                scheduleExpiry(waiter, timeout, stalled);
+                return;
+            }
             if (waiters.remove(waiter)) {
                 waiter.failure = closed ? new NoWorkerException("worker pool is closed") : noWorker(timeout);
                 handoffs.add(waiter);

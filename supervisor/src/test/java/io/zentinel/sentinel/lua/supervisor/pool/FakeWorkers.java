@@ -24,6 +24,8 @@ final class FakeWorkers implements WorkerFactory {
     private volatile boolean launchFails;
     final List<FakeWorker> workers = new CopyOnWriteArrayList<>();
     final List<Long> createdNanos = new CopyOnWriteArrayList<>();
+    /** The pool's scheduler, as handed to the last launch. */
+    volatile ScheduledExecutorService timer;
 
     FakeWorkers(FakeWorker.Behaviour fallback) {
         this.fallback = fallback;
@@ -52,6 +54,7 @@ final class FakeWorkers implements WorkerFactory {
 
     @Override
     public WorkerChannel create(int workerId, ScheduledExecutorService timer) throws IOException {
+        this.timer = timer;
         if (launchFails) {
             createdNanos.add(System.nanoTime());
             throw new IOException("Cannot run program \"/no/java\": error=2, No such file or directory");

@@ -21,6 +21,7 @@ import io.zentinel.sentinel.lua.protocol.v1.Verdict;
 import io.zentinel.sentinel.lua.protocol.v1.WorkerInit;
 import io.zentinel.sentinel.lua.protocol.v1.WorkerMessage;
 import io.zentinel.sentinel.lua.protocol.v1.WorkerReady;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,6 +30,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -273,6 +275,77 @@ class WorkerHandleTest {
     }
 
     @Test
+    void anAnswerThatCameWhileTheSupervisorStoodStillIsNotAnOverrun() throws Exception {
+        FakeProcess process = process();
+        AtomicLong frozen = new AtomicLong();
+        WorkerHandle handle = new WorkerHandle(1, process, Duration.ofSeconds(5), Duration.ofMillis(100),
+                Duration.ofMillis(100), Duration.ofSeconds(10), timer,
+                new WatchClock(() -> System.nanoTime() + frozen.get()));
+        CompletableFuture<WorkerReady> started = handle.start(INIT);
+        process.received(WAIT);
+        process.send(ready());
+        started.get(5, TimeUnit.SECONDS);
+        CompletableFuture<HookResult> call = handle.call(HookCall.getDefaultInstance());
+        long callId = process.received(WAIT).getCall().getCallId();
+
+        // as the sweep sees it: the supervisor stood still for a second, five call deadlines
+        frozen.set(TimeUnit.SECONDS.toNanos(1));
+        Thread.sleep(50); // sweeps run before the answer is read, as the timer may after a stall
+        process.send(result(callId, "answered"));
+
+        assertEquals("answered", call.get(5, TimeUnit.SECONDS).getVerdict().getTags(0));
+        assertEquals(0, process.sigkills.get());
+    }
+
+    @Test
+    void anOverdueCallWaitsWhileTheReaderStillHasFramesToTake() throws Exception {
+        FakeProcess process = process();
+        WorkerHandle handle = readyHandle(process);
+        CompletableFuture<HookResult> first = handle.call(HookCall.getDefaultInstance());
+        CompletableFuture<HookResult> second = handle.call(HookCall.getDefaultInstance());
+        // the first answer keeps the reader busy past the second call's deadline (200 ms), well
+        // short of one more deadline
+        first.thenRun(() -> sleep(Duration.ofMillis(250)));
+        long firstId = process.received(WAIT).getCall().getCallId();
+        long secondId = process.received(WAIT).getCall().getCallId();
+
+        process.send(result(firstId, "first"));
+        process.send(result(secondId, "second"));
+
+        assertEquals("second", second.get(5, TimeUnit.SECONDS).getVerdict().getTags(0));
+        assertEquals(0, process.sigkills.get());
+    }
+
+    @Test
+    void aReaderThatNeverCatchesUpDelaysTheKillByOneCallDeadlineAtMost() throws Exception {
+        FakeProcess process = process();
+        WorkerHandle handle = readyHandle(process);
+        CompletableFuture<HookResult> first = handle.call(HookCall.getDefaultInstance());
+        long sent = System.nanoTime();
+        CompletableFuture<HookResult> second = handle.call(HookCall.getDefaultInstance());
+        first.thenRun(() -> sleep(Duration.ofSeconds(2)));
+        long firstId = process.received(WAIT).getCall().getCallId();
+        process.received(WAIT);
+        process.send(result(firstId, "first"));
+
+        WorkerGoneException overrun = gone(second);
+
+        long waited = System.nanoTime() - sent;
+        assertEquals(FailureCause.TIME_LIMIT, overrun.failureCause());
+        assertTrue(waited >= TimeUnit.MILLISECONDS.toNanos(400), "killed after " + waited / 1_000_000 + " ms");
+        assertTrue(waited < TimeUnit.MILLISECONDS.toNanos(1500), "killed after " + waited / 1_000_000 + " ms");
+        assertEquals(1, process.sigkills.get());
+    }
+
+    private static void sleep(Duration duration) {
+        try {
+            Thread.sleep(duration);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Test
     void aCallBeyondTheWorkersLuaVmsIsRefusedRatherThanQueuedInTheWorker() throws Exception {
         FakeProcess process = process();
         WorkerHandle handle = readyHandle(process, Duration.ofSeconds(5));
@@ -356,6 +429,35 @@ class WorkerHandleTest {
         assertTrue(echoed >= 5, "heartbeats echoed: " + echoed);
         assertEquals(WorkerState.READY, handle.state());
         assertFalse(handle.exit().isDone());
+    }
+
+    @Test
+    void heartbeatsMissedWhileTheTimerStoodStillAreNotSentBackToBack() throws Exception {
+        FakeProcess process = process();
+        WorkerHandle handle = new WorkerHandle(1, process, Duration.ofSeconds(5), Duration.ofMillis(100),
+                Duration.ofMillis(100), Duration.ofMillis(50), timer);
+        handle.start(INIT);
+        process.received(WAIT);
+        process.send(ready());
+        Thread echo = Thread.ofPlatform().daemon().start(() -> {
+            try {
+                while (!Thread.currentThread().isInterrupted()) {
+                    SupervisorMessage message = process.received(Duration.ofMillis(100));
+                    if (message != null && message.hasHeartbeat()) {
+                        process.send(WorkerMessage.newBuilder().setHeartbeat(message.getHeartbeat()).build());
+                    }
+                }
+            } catch (InterruptedException | IOException e) {
+                // test over
+            }
+        });
+
+        timer.execute(() -> sleep(Duration.ofMillis(400))); // eight heartbeat ticks pass unrun
+        Thread.sleep(600);
+        echo.interrupt();
+
+        assertEquals(WorkerState.READY, handle.state());
+        assertFalse(handle.exit().isDone(), "killed: " + handle.exit().getNow(null));
     }
 
     @Test
@@ -512,7 +614,8 @@ class WorkerHandleTest {
     private WorkerHandle readyHandle(FakeProcess process, ProcessLimits limits, LongSupplier oomKills)
             throws Exception {
         WorkerHandle handle = new WorkerHandle(1, process, Duration.ofSeconds(5), Duration.ofMillis(100),
-                Duration.ofMillis(100), Duration.ofSeconds(10), timer, new CapturingLogger("test"), limits, oomKills);
+                Duration.ofMillis(100), Duration.ofSeconds(10), timer, new CapturingLogger("test"), limits, oomKills,
+                new WatchClock());
         CompletableFuture<WorkerReady> started = handle.start(INIT);
         assertEquals(INIT, process.received(WAIT).getInit());
         process.send(ready());

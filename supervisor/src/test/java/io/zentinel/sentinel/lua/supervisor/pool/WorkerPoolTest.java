@@ -417,6 +417,30 @@ class WorkerPoolTest {
     }
 
     @Test
+    void anAsynchronousAcquireGetsBackTheTimeThePoolsTimerStoodStill() throws Exception {
+        FakeWorkers workers = new FakeWorkers(FakeWorker.Behaviour.ready());
+        WorkerPool pool = pool(workers(1), workers, FAST);
+        pool.start(SCRIPTS);
+        WorkerLease held = pool.acquire(WAIT);
+
+        CompletableFuture<WorkerLease> waiting = pool.acquireAsync(Duration.ofMillis(50));
+        // the timer stands still 250 ms past the timeout, as in a collection pause or a SIGSTOP;
+        // the VM is returned just after it resumes, as a worker's reader that stood still too would
+        workers.timer.execute(() -> {
+            try {
+                TimeUnit.MILLISECONDS.sleep(300);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        TimeUnit.MILLISECONDS.sleep(350);
+        assertFalse(waiting.isDone(), "expired although the timer stood still: " + waiting);
+        held.close();
+
+        waiting.get(5, TimeUnit.SECONDS).close();
+    }
+
+    @Test
     void leaseCallsItsWorkerAndClosingTwiceIsHarmless() throws Exception {
         FakeWorkers workers = new FakeWorkers(FakeWorker.Behaviour.ready());
         WorkerPool pool = pool(workers(1), workers, FAST);
