@@ -13,7 +13,6 @@ import io.zentinel.sentinel.lua.supervisor.admin.AdminProtocol;
 import io.zentinel.sentinel.lua.supervisor.admin.ReloadReport;
 import io.zentinel.sentinel.lua.supervisor.admin.StatusReport;
 import io.zentinel.sentinel.lua.supervisor.cli.CliRun;
-import io.zentinel.sentinel.lua.supervisor.pool.WorkerRuntime;
 import io.zentinel.sentinel.lua.supervisor.pool.WorkerState;
 import io.zentinel.sentinel.lua.supervisor.proxy.FakeProxy;
 import io.zentinel.sentinel.lua.supervisor.proxy.SocketInUseException;
@@ -308,18 +307,12 @@ class HotReloadIT {
         Path socket = dir.resolve("agent.sock");
         Path config = Files.writeString(dir.resolve("agent.kdl"), "socket-path \"" + socket + "\"\n"
                 + "scripts { directory \"scripts\" }\nworkers { count 1 }\nadmin { socket-path \"" + admin + "\" }\n");
-        Process agent = new ProcessBuilder(WorkerRuntime.currentJava(), "--enable-native-access=ALL-UNNAMED",
-                "-cp", System.getProperty("java.class.path"), "io.zentinel.sentinel.lua.supervisor.SupervisorMain",
-                "run", "--config", config.toString())
-                .redirectOutput(dir.resolve("agent.out").toFile())
-                .redirectError(dir.resolve("agent.err").toFile())
-                .start();
+        Process agent = AgentProcess.start(config, dir);
         try {
             await("agent answers status", () -> agent.isAlive()
                     && CliRun.of("status", "--admin-socket", admin.toString()).exitCode() == 0);
             Files.writeString(scripts.resolve("versioned.lua"), versioned("2"));
-            Process kill = new ProcessBuilder("kill", "-HUP", String.valueOf(agent.pid())).start();
-            assertTrue(kill.waitFor(WAIT_SECONDS, TimeUnit.SECONDS) && kill.exitValue() == 0, "kill -HUP sent");
+            AgentProcess.signal(agent, "-HUP");
             JsonNode[] last = new JsonNode[1];
             await("SIGHUP reload reported", () -> {
                 try {

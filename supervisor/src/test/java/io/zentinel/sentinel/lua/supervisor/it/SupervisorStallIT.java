@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.zentinel.sentinel.lua.supervisor.cli.CliRun;
-import io.zentinel.sentinel.lua.supervisor.pool.WorkerRuntime;
 import io.zentinel.sentinel.lua.supervisor.proxy.FakeProxy;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -53,12 +52,7 @@ class SupervisorStallIT {
         Path config = Files.writeString(dir.resolve("agent.kdl"), "socket-path \"" + socket + "\"\n"
                 + "scripts { directory \"scripts\"; timeout 300 }\nresource-limits { max-execution-time 300 }\n"
                 + "vm-pool { size " + IN_FLIGHT + " }\nworkers { count 2 }\nadmin { socket-path \"" + admin + "\" }\n");
-        Process agent = new ProcessBuilder(WorkerRuntime.currentJava(), "--enable-native-access=ALL-UNNAMED",
-                "-cp", System.getProperty("java.class.path"), "io.zentinel.sentinel.lua.supervisor.SupervisorMain",
-                "run", "--config", config.toString())
-                .redirectOutput(dir.resolve("agent.out").toFile())
-                .redirectError(dir.resolve("agent.err").toFile())
-                .start();
+        Process agent = AgentProcess.start(config, dir);
         try {
             Await.until("agent answers status", Duration.ofSeconds(WAIT_SECONDS), () -> agent.isAlive()
                     && CliRun.of("status", "--admin-socket", admin.toString()).exitCode() == 0);
@@ -68,25 +62,21 @@ class SupervisorStallIT {
                 for (int stop = 1; stop <= STOPS; stop++) {
                     List<CompletableFuture<JsonNode>> answers = send(proxy, "stop-" + stop);
                     Thread.sleep(20); // the calls are in the workers, which take 50 ms
-                    signal(agent, "-STOP");
+                    AgentProcess.signal(agent, "-STOP");
                     Thread.sleep(1500);
-                    signal(agent, "-CONT");
+                    AgentProcess.signal(agent, "-CONT");
                     assertAllServed(answers, "stop " + stop);
                 }
             } catch (AssertionError e) {
-                throw new AssertionError(e.getMessage() + "\nagent log:\n" + agentLog(), e);
+                throw new AssertionError(e.getMessage() + "\nagent log:\n" + AgentProcess.output(dir), e);
             }
-            String log = agentLog();
+            String log = AgentProcess.output(dir);
             assertFalse(log.contains("overrun"), log);
             assertTrue(log.contains("the supervisor did not run for"), "the stops were seen: " + log);
         } finally {
             agent.destroyForcibly();
             agent.waitFor(WAIT_SECONDS, TimeUnit.SECONDS);
         }
-    }
-
-    private String agentLog() throws IOException {
-        return Files.readString(dir.resolve("agent.out")) + Files.readString(dir.resolve("agent.err"));
     }
 
     private static List<CompletableFuture<JsonNode>> send(FakeProxy proxy, String prefix) throws IOException {
@@ -114,10 +104,5 @@ class SupervisorStallIT {
             }
         }
         return null;
-    }
-
-    private static void signal(Process agent, String signal) throws Exception {
-        Process kill = new ProcessBuilder("kill", signal, String.valueOf(agent.pid())).start();
-        assertTrue(kill.waitFor(WAIT_SECONDS, TimeUnit.SECONDS) && kill.exitValue() == 0, "kill " + signal);
     }
 }

@@ -297,22 +297,31 @@ class WorkerHandleTest {
         assertEquals(0, process.sigkills.get());
     }
 
+    /** The second of two calls; answering the first keeps the handle's stdout reader busy for a while. */
+    private record SecondCall(CompletableFuture<HookResult> future, long callId) {
+    }
+
+    private static SecondCall behindABusyReader(WorkerHandle handle, FakeProcess process, Duration busy)
+            throws Exception {
+        CompletableFuture<HookResult> first = handle.call(HookCall.getDefaultInstance());
+        CompletableFuture<HookResult> second = handle.call(HookCall.getDefaultInstance());
+        first.thenRun(() -> sleep(busy)); // runs on the reader thread, which completes the call
+        long firstId = process.received(WAIT).getCall().getCallId();
+        long secondId = process.received(WAIT).getCall().getCallId();
+        process.send(result(firstId, "first"));
+        return new SecondCall(second, secondId);
+    }
+
     @Test
     void anOverdueCallWaitsWhileTheReaderStillHasFramesToTake() throws Exception {
         FakeProcess process = process();
         WorkerHandle handle = readyHandle(process);
-        CompletableFuture<HookResult> first = handle.call(HookCall.getDefaultInstance());
-        CompletableFuture<HookResult> second = handle.call(HookCall.getDefaultInstance());
-        // the first answer keeps the reader busy past the second call's deadline (200 ms), well
-        // short of one more deadline
-        first.thenRun(() -> sleep(Duration.ofMillis(250)));
-        long firstId = process.received(WAIT).getCall().getCallId();
-        long secondId = process.received(WAIT).getCall().getCallId();
+        // busy past the second call's deadline (200 ms), well short of one more deadline
+        SecondCall second = behindABusyReader(handle, process, Duration.ofMillis(250));
 
-        process.send(result(firstId, "first"));
-        process.send(result(secondId, "second"));
+        process.send(result(second.callId(), "second"));
 
-        assertEquals("second", second.get(5, TimeUnit.SECONDS).getVerdict().getTags(0));
+        assertEquals("second", second.future().get(5, TimeUnit.SECONDS).getVerdict().getTags(0));
         assertEquals(0, process.sigkills.get());
     }
 
@@ -320,15 +329,11 @@ class WorkerHandleTest {
     void aReaderThatNeverCatchesUpDelaysTheKillByOneCallDeadlineAtMost() throws Exception {
         FakeProcess process = process();
         WorkerHandle handle = readyHandle(process);
-        CompletableFuture<HookResult> first = handle.call(HookCall.getDefaultInstance());
         long sent = System.nanoTime();
-        CompletableFuture<HookResult> second = handle.call(HookCall.getDefaultInstance());
-        first.thenRun(() -> sleep(Duration.ofSeconds(2)));
-        long firstId = process.received(WAIT).getCall().getCallId();
-        process.received(WAIT);
-        process.send(result(firstId, "first"));
 
-        WorkerGoneException overrun = gone(second);
+        SecondCall second = behindABusyReader(handle, process, Duration.ofSeconds(2));
+
+        WorkerGoneException overrun = gone(second.future());
 
         long waited = System.nanoTime() - sent;
         assertEquals(FailureCause.TIME_LIMIT, overrun.failureCause());
@@ -389,14 +394,20 @@ class WorkerHandleTest {
                 log.lines.stream().filter(line -> line.contains("killing")).toList());
     }
 
-    @Test
-    void aWorkerThatMissesThreeHeartbeatsIsKilled() throws Exception {
-        FakeProcess process = process();
+    /** A handle made ready at once, with heartbeats every {@code interval}. */
+    private WorkerHandle readyWithHeartbeats(FakeProcess process, Duration interval) throws Exception {
         WorkerHandle handle = new WorkerHandle(1, process, Duration.ofSeconds(5), Duration.ofMillis(100),
-                Duration.ofMillis(100), Duration.ofMillis(30), timer);
+                Duration.ofMillis(100), interval, timer);
         handle.start(INIT);
         process.received(WAIT);
         process.send(ready());
+        return handle;
+    }
+
+    @Test
+    void aWorkerThatMissesThreeHeartbeatsIsKilled() throws Exception {
+        FakeProcess process = process();
+        WorkerHandle handle = readyWithHeartbeats(process, Duration.ofMillis(30));
 
         WorkerExitStatus status = handle.exit().get(5, TimeUnit.SECONDS);
 
@@ -410,11 +421,7 @@ class WorkerHandleTest {
     @Test
     void answeredHeartbeatsKeepTheWorkerAlive() throws Exception {
         FakeProcess process = process();
-        WorkerHandle handle = new WorkerHandle(1, process, Duration.ofSeconds(5), Duration.ofMillis(100),
-                Duration.ofMillis(100), Duration.ofMillis(50), timer);
-        handle.start(INIT);
-        process.received(WAIT);
-        process.send(ready());
+        WorkerHandle handle = readyWithHeartbeats(process, Duration.ofMillis(50));
 
         long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(500);
         int echoed = 0;
@@ -434,11 +441,7 @@ class WorkerHandleTest {
     @Test
     void heartbeatsMissedWhileTheTimerStoodStillAreNotSentBackToBack() throws Exception {
         FakeProcess process = process();
-        WorkerHandle handle = new WorkerHandle(1, process, Duration.ofSeconds(5), Duration.ofMillis(100),
-                Duration.ofMillis(100), Duration.ofMillis(50), timer);
-        handle.start(INIT);
-        process.received(WAIT);
-        process.send(ready());
+        WorkerHandle handle = readyWithHeartbeats(process, Duration.ofMillis(50));
         Thread echo = Thread.ofPlatform().daemon().start(() -> {
             try {
                 while (!Thread.currentThread().isInterrupted()) {
@@ -463,11 +466,7 @@ class WorkerHandleTest {
     @Test
     void heartbeatEchoesFromTheFutureDoNotHideMissedOnes() throws Exception {
         FakeProcess process = process();
-        WorkerHandle handle = new WorkerHandle(1, process, Duration.ofSeconds(5), Duration.ofMillis(100),
-                Duration.ofMillis(100), Duration.ofMillis(30), timer);
-        handle.start(INIT);
-        process.received(WAIT);
-        process.send(ready());
+        WorkerHandle handle = readyWithHeartbeats(process, Duration.ofMillis(30));
         process.send(WorkerMessage.newBuilder().setHeartbeat(Heartbeat.newBuilder().setSequence(1_000_000)).build());
 
         assertEquals("missed heartbeat", handle.exit().get(5, TimeUnit.SECONDS).killReason());
