@@ -34,6 +34,7 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 
 /**
  * One worker process: a {@link FrameWriter} on its stdin, one platform reader thread on its
@@ -422,12 +423,10 @@ public final class WorkerHandle implements WorkerChannel {
      */
     private void sweepDeadlines() {
         long stalled = clock.ranLate(sweepDueNanos);
-        if (stalled >= NOTABLE_STALL.toNanos()) {
-            log.warn("{} - the supervisor did not run for {} ms; its calls' deadlines move by as much", name,
-                    TimeUnit.NANOSECONDS.toMillis(stalled));
-        } else if (stalled > 0) {
-            log.debug("{} - the supervisor did not run for {} ms; its calls' deadlines move by as much", name,
-                    TimeUnit.NANOSECONDS.toMillis(stalled));
+        if (stalled > 0) {
+            log.atLevel(stalled >= NOTABLE_STALL.toNanos() ? Level.WARN : Level.DEBUG)
+                    .log("{} - the supervisor did not run for {} ms; its calls' deadlines move by as much", name,
+                            TimeUnit.NANOSECONDS.toMillis(stalled));
         }
         long now = clock.now();
         boolean readerWaiting = awaitingStdout;

@@ -748,7 +748,7 @@ public final class WorkerPool implements AutoCloseable {
         long stalled = WatchClock.stall(System.nanoTime() - dueNanos);
         lock.lock();
         try {
-            if (stalled > 0 && !closed && waiter.member == null && waiters.contains(waiter)) {
+            if (stalled > 0 && !closed && waiters.contains(waiter)) { // still waiting: not served, not expired
                 scheduleExpiry(waiter, timeout, stalled);
                 return;
             }
