@@ -69,12 +69,7 @@ public final class FrameWriter {
 
     private void writeFrame(int lead, byte[] rest, boolean flush) throws IOException {
         long length = (long) rest.length + (lead >= 0 ? 1 : 0);
-        if (length == 0) {
-            throw new CorruptFrameException("frame length 0 is invalid");
-        }
-        if (length > limits.maxFrameBytes()) {
-            throw new FrameTooLargeException(length, limits);
-        }
+        checkLength(length, limits);
         byte[] header = new byte[lead >= 0 ? 5 : 4];
         header[0] = (byte) (length >>> 24);
         header[1] = (byte) (length >>> 16);
@@ -92,6 +87,16 @@ public final class FrameWriter {
             }
         } finally {
             lock.unlock();
+        }
+    }
+
+    /** Refuses a frame of {@code length} bytes that the limits do not allow. */
+    static void checkLength(long length, FrameLimits limits) throws FrameException {
+        if (length == 0) {
+            throw new CorruptFrameException("frame length 0 is invalid");
+        }
+        if (length > limits.maxFrameBytes()) {
+            throw new FrameTooLargeException(length, limits);
         }
     }
 

@@ -110,7 +110,20 @@ class FrameWriterTest {
     @RepeatedTest(5)
     void concurrentWritersNeverInterleave() throws Exception {
         ByteArrayOutputStream sink = new ByteArrayOutputStream();
-        OutputStream slicing = new OutputStream() {
+        FrameWriter writer = new FrameWriter(slicing(sink), FrameLimits.PROXY_V2);
+
+        assertConcurrentFramesArriveWhole(sink, payload -> writer.write((byte) 0x20, payload));
+    }
+
+    /** Sends one frame of type 0x20 whose payload follows the type byte. */
+    @FunctionalInterface
+    interface TypedSend {
+        void send(byte[] payload) throws IOException;
+    }
+
+    /** A stream that hands each write to {@code sink} in slices of 7 bytes, yielding in between. */
+    static OutputStream slicing(ByteArrayOutputStream sink) {
+        return new OutputStream() {
             @Override
             public void write(int b) {
                 synchronized (sink) {
@@ -128,7 +141,14 @@ class FrameWriterTest {
                 }
             }
         };
-        FrameWriter writer = new FrameWriter(slicing, FrameLimits.PROXY_V2);
+    }
+
+    /**
+     * Eight threads (half platform, half virtual) each send 300 frames through {@code send};
+     * once they have all returned, {@code sink} must hold every frame whole and each thread's in
+     * the order it sent them.
+     */
+    static void assertConcurrentFramesArriveWhole(ByteArrayOutputStream sink, TypedSend send) throws Exception {
         int threads = 8;
         int framesPerThread = 300;
         CountDownLatch start = new CountDownLatch(1);
@@ -147,7 +167,7 @@ class FrameWriterTest {
                         for (int i = 3; i < payload.length; i++) {
                             payload[i] = (byte) (writerId * 31 + seq);
                         }
-                        writer.write((byte) 0x20, payload);
+                        send.send(payload);
                     }
                 } catch (Throwable e) {
                     failures.add(e);
@@ -161,7 +181,11 @@ class FrameWriterTest {
         }
         assertEquals(List.of(), failures);
 
-        FrameReader reader = new FrameReader(new ByteArrayInputStream(sink.toByteArray()), FrameLimits.PROXY_V2);
+        byte[] written;
+        synchronized (sink) {
+            written = sink.toByteArray();
+        }
+        FrameReader reader = new FrameReader(new ByteArrayInputStream(written), FrameLimits.PROXY_V2);
         int[] nextSeq = new int[threads];
         byte[] frame;
         int count = 0;
@@ -180,6 +204,6 @@ class FrameWriterTest {
             assertEquals(framesPerThread, n);
         }
         assertNull(reader.read());
-        assertTrue(sink.size() > threads * framesPerThread * 8);
+        assertTrue(written.length > threads * framesPerThread * 8);
     }
 }

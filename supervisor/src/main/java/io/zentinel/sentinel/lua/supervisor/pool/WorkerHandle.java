@@ -4,7 +4,7 @@ import com.google.protobuf.CodedOutputStream;
 import io.zentinel.sentinel.lua.protocol.frame.FlushBatch;
 import io.zentinel.sentinel.lua.protocol.frame.FrameLimits;
 import io.zentinel.sentinel.lua.protocol.frame.FrameReader;
-import io.zentinel.sentinel.lua.protocol.frame.FrameWriter;
+import io.zentinel.sentinel.lua.protocol.frame.SharedFrameWriter;
 import io.zentinel.sentinel.lua.protocol.v1.Heartbeat;
 import io.zentinel.sentinel.lua.protocol.v1.HookCall;
 import io.zentinel.sentinel.lua.protocol.v1.HookResult;
@@ -37,13 +37,16 @@ import org.slf4j.LoggerFactory;
 import org.slf4j.event.Level;
 
 /**
- * One worker process: a {@link FrameWriter} on its stdin, one platform reader thread on its
+ * One worker process: a {@link SharedFrameWriter} on its stdin, one platform reader thread on its
  * stdout, and the timers that bound it (start timeout, per-call hard deadline, heartbeats,
  * retirement grace).
  *
  * <p>Threads: {@link #start}, {@link #call}, {@link #tryReserve}, {@link #release},
  * {@link #retire} and {@link #kill} are called by any thread and never block, except that
- * {@code start} and {@code call} write one frame to the pipe. The reader thread
+ * {@code start} and {@code call} write one frame to the pipe: a caller that finds another thread
+ * writing to it leaves its frame to that thread ({@link SharedFrameWriter}) instead of waiting,
+ * so the proxy connections' readers that share a worker do not queue behind one another's
+ * system calls. The reader thread
  * ({@code worker-<id>-stdout}) completes start and call futures. Timer tasks run on the shared
  * scheduler and never write to the pipe (a worker that stops reading its stdin would block
  * them); control frames (heartbeat, shutdown) are written from short-lived virtual threads.
@@ -94,7 +97,7 @@ public final class WorkerHandle implements WorkerChannel {
     private final Duration killGrace;
     private final Duration heartbeatInterval;
     private final ScheduledExecutorService timer;
-    private final FrameWriter stdin;
+    private final SharedFrameWriter stdin;
     /** One instance, so that a {@link FlushBatch} holds it once however many calls it sends. */
     private final Runnable flushStdin = this::flushStdin;
     /** The OOM kills counted in the worker's cgroup (-1: unknown); read once, at the exit. */
@@ -210,7 +213,7 @@ public final class WorkerHandle implements WorkerChannel {
         this.killGrace = Objects.requireNonNull(killGrace, "killGrace");
         this.heartbeatInterval = Objects.requireNonNull(heartbeatInterval, "heartbeatInterval");
         this.timer = Objects.requireNonNull(timer, "timer");
-        this.stdin = new FrameWriter(new BufferedOutputStream(process.getOutputStream(), 64 * 1024), PIPE_LIMITS);
+        this.stdin = new SharedFrameWriter(new BufferedOutputStream(process.getOutputStream(), 64 * 1024), PIPE_LIMITS);
         process.onExit().whenComplete((p, e) -> onExit());
     }
 
