@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -26,6 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class SharedFrameWriterTest {
+    private static final int BULKY = 1024;
 
     private static byte[] ascii(String text) {
         return text.getBytes(StandardCharsets.US_ASCII);
@@ -44,7 +46,7 @@ class SharedFrameWriterTest {
     @Test
     void writeSendsTheFrameAtOnce() throws IOException {
         ByteArrayOutputStream sink = new ByteArrayOutputStream();
-        SharedFrameWriter writer = new SharedFrameWriter(new BufferedOutputStream(sink), FrameLimits.PROXY_V2);
+        SharedFrameWriter writer = new SharedFrameWriter(new BufferedOutputStream(sink), FrameLimits.PROXY_V2, BULKY);
 
         writer.write(ascii("one"));
 
@@ -54,7 +56,7 @@ class SharedFrameWriterTest {
     @Test
     void heldFramesLeaveTogetherWithTheNextFlush() throws IOException {
         ByteArrayOutputStream sink = new ByteArrayOutputStream();
-        SharedFrameWriter writer = new SharedFrameWriter(new BufferedOutputStream(sink), FrameLimits.PROXY_V2);
+        SharedFrameWriter writer = new SharedFrameWriter(new BufferedOutputStream(sink), FrameLimits.PROXY_V2, BULKY);
 
         writer.writeUnflushed(ascii("one"));
         writer.writeUnflushed(ascii("two"));
@@ -66,68 +68,109 @@ class SharedFrameWriterTest {
         assertEquals(List.of("one", "two", "three"), framesIn(sink.toByteArray()));
     }
 
+    /** A stream over a sink whose first multi-byte write stands still until released. */
+    private static final class StallingStream extends OutputStream {
+        final ByteArrayOutputStream sink = new ByteArrayOutputStream();
+        final CountDownLatch inside = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
+        private final AtomicBoolean first = new AtomicBoolean(true);
+
+        @Override
+        public void write(int b) {
+            sink.write(b);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            if (first.getAndSet(false)) {
+                inside.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    throw new IOException(e);
+                }
+            }
+            sink.write(b, off, len);
+        }
+    }
+
+    private static Thread writing(AtomicReference<Throwable> failure, IoAction action) {
+        return Thread.ofPlatform().start(() -> {
+            try {
+                action.run();
+            } catch (Throwable e) {
+                failure.set(e);
+            }
+        });
+    }
+
+    @FunctionalInterface
+    private interface IoAction {
+        void run() throws IOException;
+    }
+
+    private static void awaitWaiting(Thread thread) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (thread.getState() != Thread.State.WAITING && System.nanoTime() < deadline) {
+            Thread.sleep(1);
+        }
+        assertEquals(Thread.State.WAITING, thread.getState());
+    }
+
     /**
      * The first thread stands still inside the stream's write; a second thread's write returns
      * without waiting for it, and the first sends the second's frame before it lets go.
      */
     @Test
     void aThreadThatFindsTheStreamTakenLeavesItsFrameToTheThreadWriting() throws Exception {
-        ByteArrayOutputStream sink = new ByteArrayOutputStream();
-        CountDownLatch inside = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
-        AtomicBoolean first = new AtomicBoolean(true);
-        OutputStream stalling = new OutputStream() {
-            @Override
-            public void write(int b) {
-                sink.write(b);
-            }
-
-            @Override
-            public void write(byte[] b, int off, int len) throws IOException {
-                if (first.getAndSet(false)) {
-                    inside.countDown();
-                    try {
-                        release.await();
-                    } catch (InterruptedException e) {
-                        throw new IOException(e);
-                    }
-                }
-                sink.write(b, off, len);
-            }
-        };
-        SharedFrameWriter writer = new SharedFrameWriter(new BufferedOutputStream(stalling), FrameLimits.PROXY_V2);
+        StallingStream stalling = new StallingStream();
+        SharedFrameWriter writer = new SharedFrameWriter(new BufferedOutputStream(stalling), FrameLimits.PROXY_V2, BULKY);
         AtomicReference<Throwable> failure = new AtomicReference<>();
-        Thread holder = Thread.ofPlatform().start(() -> {
-            try {
-                writer.write(ascii("first"));
-            } catch (Throwable e) {
-                failure.set(e);
-            }
-        });
-        assertTrue(inside.await(10, TimeUnit.SECONDS));
+        Thread holder = writing(failure, () -> writer.write(ascii("first")));
+        assertTrue(stalling.inside.await(10, TimeUnit.SECONDS));
 
-        Thread second = Thread.ofPlatform().start(() -> {
-            try {
-                writer.write(ascii("second"));
-            } catch (Throwable e) {
-                failure.set(e);
-            }
-        });
+        Thread second = writing(failure, () -> writer.write(ascii("second")));
         second.join(TimeUnit.SECONDS.toMillis(10));
         assertFalse(second.isAlive(), "the second write waited for the first");
         assertTrue(holder.isAlive());
-        assertEquals(0, sink.size());
+        assertEquals(0, stalling.sink.size());
 
-        release.countDown();
+        stalling.release.countDown();
         holder.join(TimeUnit.SECONDS.toMillis(10));
         assertNull(failure.get());
-        assertEquals(List.of("first", "second"), framesIn(sink.toByteArray()));
+        assertEquals(List.of("first", "second"), framesIn(stalling.sink.toByteArray()));
+    }
+
+    /**
+     * A bulky frame's thread waits for the stream, even when it only asked to hold the flush,
+     * and sends its frame after the ones queued before it.
+     */
+    @Test
+    void aBulkyFrameWaitsForTheStreamAndLeavesWhenItsCallReturns() throws Exception {
+        StallingStream stalling = new StallingStream();
+        SharedFrameWriter writer = new SharedFrameWriter(new BufferedOutputStream(stalling), FrameLimits.PROXY_V2, BULKY);
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        Thread holder = writing(failure, () -> writer.write(ascii("first")));
+        assertTrue(stalling.inside.await(10, TimeUnit.SECONDS));
+        writer.write(ascii("second"));
+
+        byte[] bulky = new byte[BULKY];
+        Arrays.fill(bulky, (byte) 'b');
+        Thread bulkyWriter = writing(failure, () -> writer.writeUnflushed(bulky));
+        awaitWaiting(bulkyWriter);
+
+        stalling.release.countDown();
+        bulkyWriter.join(TimeUnit.SECONDS.toMillis(10));
+        assertFalse(bulkyWriter.isAlive());
+        assertEquals(List.of("first", "second", "b".repeat(BULKY)), framesIn(stalling.sink.toByteArray()));
+        holder.join(TimeUnit.SECONDS.toMillis(10));
+        assertNull(failure.get());
     }
 
     @Test
     void refusesAFrameTheLimitsDoNotAllowAndQueuesNothing() throws IOException {
         ByteArrayOutputStream sink = new ByteArrayOutputStream();
-        SharedFrameWriter writer = new SharedFrameWriter(sink, new FrameLimits(8, "test limit"));
+        SharedFrameWriter writer = new SharedFrameWriter(sink, new FrameLimits(8, "test limit"), BULKY);
 
         FrameTooLargeException tooLarge = assertThrows(FrameTooLargeException.class, () -> writer.write(new byte[9]));
         CorruptFrameException empty = assertThrows(CorruptFrameException.class, () -> writer.writeUnflushed(new byte[0]));
@@ -148,7 +191,7 @@ class SharedFrameWriterTest {
                 throw new IOException("Broken pipe");
             }
         };
-        SharedFrameWriter writer = new SharedFrameWriter(broken, FrameLimits.PROXY_V2);
+        SharedFrameWriter writer = new SharedFrameWriter(broken, FrameLimits.PROXY_V2, BULKY);
 
         IOException e = assertThrows(IOException.class, () -> writer.write(ascii("lost")));
 
@@ -166,7 +209,7 @@ class SharedFrameWriterTest {
                 closed.set(true);
             }
         };
-        SharedFrameWriter writer = new SharedFrameWriter(closing, FrameLimits.PROXY_V2);
+        SharedFrameWriter writer = new SharedFrameWriter(closing, FrameLimits.PROXY_V2, BULKY);
 
         writer.writeUnflushed(ascii("last"));
         writer.close();
@@ -179,7 +222,7 @@ class SharedFrameWriterTest {
     @RepeatedTest(5)
     void concurrentWritersNeverInterleaveAndNoFrameIsLeftBehind() throws Exception {
         ByteArrayOutputStream sink = new ByteArrayOutputStream();
-        SharedFrameWriter writer = new SharedFrameWriter(slicing(sink), FrameLimits.PROXY_V2);
+        SharedFrameWriter writer = new SharedFrameWriter(slicing(sink), FrameLimits.PROXY_V2, BULKY);
 
         assertConcurrentFramesArriveWhole(sink, payload -> {
             byte[] frame = new byte[payload.length + 1];

@@ -81,6 +81,12 @@ import org.slf4j.event.Level;
  * {@code killed: used up workers.cpu-seconds (…)}. Both count as kills, not crashes.
  */
 public final class WorkerHandle implements WorkerChannel {
+    /**
+     * What Linux's pipe holds before a write waits for the worker to read: the stdin buffer's
+     * size, and twice the frame size from which a call is sent by its own thread, which waits
+     * for the pipe ({@link SharedFrameWriter}).
+     */
+    private static final int PIPE_BYTES = 64 * 1024;
     /** Every pipe message is one frame of at most this size. */
     public static final FrameLimits PIPE_LIMITS = new FrameLimits(64 * 1024 * 1024, "worker pipe");
     /** Heartbeats a worker may leave unanswered; at the next tick it is killed. */
@@ -213,7 +219,8 @@ public final class WorkerHandle implements WorkerChannel {
         this.killGrace = Objects.requireNonNull(killGrace, "killGrace");
         this.heartbeatInterval = Objects.requireNonNull(heartbeatInterval, "heartbeatInterval");
         this.timer = Objects.requireNonNull(timer, "timer");
-        this.stdin = new SharedFrameWriter(new BufferedOutputStream(process.getOutputStream(), 64 * 1024), PIPE_LIMITS);
+        this.stdin = new SharedFrameWriter(new BufferedOutputStream(process.getOutputStream(), PIPE_BYTES), PIPE_LIMITS,
+                PIPE_BYTES / 2);
         process.onExit().whenComplete((p, e) -> onExit());
     }
 
