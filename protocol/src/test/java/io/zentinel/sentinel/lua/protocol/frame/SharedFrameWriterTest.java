@@ -94,14 +94,26 @@ class SharedFrameWriterTest {
         }
     }
 
-    private static Thread writing(AtomicReference<Throwable> failure, IoAction action) {
-        return Thread.ofPlatform().start(() -> {
-            try {
-                action.run();
-            } catch (Throwable e) {
-                failure.set(e);
-            }
-        });
+    /** A writer over a {@link StallingStream} whose thread writing "first" stands still inside it. */
+    private static final class Stalled {
+        final StallingStream stream = new StallingStream();
+        final SharedFrameWriter writer = new SharedFrameWriter(new BufferedOutputStream(stream), FrameLimits.PROXY_V2, BULKY);
+        final AtomicReference<Throwable> failure = new AtomicReference<>();
+        final Thread holder = writing(() -> writer.write(ascii("first")));
+
+        Stalled() throws InterruptedException {
+            assertTrue(stream.inside.await(10, TimeUnit.SECONDS));
+        }
+
+        Thread writing(IoAction action) {
+            return Thread.ofPlatform().start(() -> {
+                try {
+                    action.run();
+                } catch (Throwable e) {
+                    failure.set(e);
+                }
+            });
+        }
     }
 
     @FunctionalInterface
@@ -123,22 +135,18 @@ class SharedFrameWriterTest {
      */
     @Test
     void aThreadThatFindsTheStreamTakenLeavesItsFrameToTheThreadWriting() throws Exception {
-        StallingStream stalling = new StallingStream();
-        SharedFrameWriter writer = new SharedFrameWriter(new BufferedOutputStream(stalling), FrameLimits.PROXY_V2, BULKY);
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        Thread holder = writing(failure, () -> writer.write(ascii("first")));
-        assertTrue(stalling.inside.await(10, TimeUnit.SECONDS));
+        Stalled stalled = new Stalled();
 
-        Thread second = writing(failure, () -> writer.write(ascii("second")));
+        Thread second = stalled.writing(() -> stalled.writer.write(ascii("second")));
         second.join(TimeUnit.SECONDS.toMillis(10));
         assertFalse(second.isAlive(), "the second write waited for the first");
-        assertTrue(holder.isAlive());
-        assertEquals(0, stalling.sink.size());
+        assertTrue(stalled.holder.isAlive());
+        assertEquals(0, stalled.stream.sink.size());
 
-        stalling.release.countDown();
-        holder.join(TimeUnit.SECONDS.toMillis(10));
-        assertNull(failure.get());
-        assertEquals(List.of("first", "second"), framesIn(stalling.sink.toByteArray()));
+        stalled.stream.release.countDown();
+        stalled.holder.join(TimeUnit.SECONDS.toMillis(10));
+        assertNull(stalled.failure.get());
+        assertEquals(List.of("first", "second"), framesIn(stalled.stream.sink.toByteArray()));
     }
 
     /**
@@ -147,24 +155,20 @@ class SharedFrameWriterTest {
      */
     @Test
     void aBulkyFrameWaitsForTheStreamAndLeavesWhenItsCallReturns() throws Exception {
-        StallingStream stalling = new StallingStream();
-        SharedFrameWriter writer = new SharedFrameWriter(new BufferedOutputStream(stalling), FrameLimits.PROXY_V2, BULKY);
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        Thread holder = writing(failure, () -> writer.write(ascii("first")));
-        assertTrue(stalling.inside.await(10, TimeUnit.SECONDS));
-        writer.write(ascii("second"));
+        Stalled stalled = new Stalled();
+        stalled.writer.write(ascii("second"));
 
         byte[] bulky = new byte[BULKY];
         Arrays.fill(bulky, (byte) 'b');
-        Thread bulkyWriter = writing(failure, () -> writer.writeUnflushed(bulky));
+        Thread bulkyWriter = stalled.writing(() -> stalled.writer.writeUnflushed(bulky));
         awaitWaiting(bulkyWriter);
 
-        stalling.release.countDown();
+        stalled.stream.release.countDown();
         bulkyWriter.join(TimeUnit.SECONDS.toMillis(10));
         assertFalse(bulkyWriter.isAlive());
-        assertEquals(List.of("first", "second", "b".repeat(BULKY)), framesIn(stalling.sink.toByteArray()));
-        holder.join(TimeUnit.SECONDS.toMillis(10));
-        assertNull(failure.get());
+        assertEquals(List.of("first", "second", "b".repeat(BULKY)), framesIn(stalled.stream.sink.toByteArray()));
+        stalled.holder.join(TimeUnit.SECONDS.toMillis(10));
+        assertNull(stalled.failure.get());
     }
 
     @Test
