@@ -111,13 +111,10 @@ public final class SharedFrameWriter {
     public void close() throws IOException {
         sending.lock();
         try {
-            byte[] frame;
-            while ((frame = queued.poll()) != null) {
-                writer.writeUnflushed(frame);
-            }
+            sendQueued();
         } finally {
             try {
-                writer.close(); // flushes what is buffered
+                writer.close();
             } finally {
                 sending.unlock();
             }
