@@ -21,7 +21,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * often waits for the peer to read (a pipe holds 64 KiB), and a reader that went on reading its
  * socket meanwhile would only move the bodies waiting behind it from the socket's buffer into
  * the heap: measured with 64 KiB bodies at 16 in flight, the supervisor's old generation grew
- * three times as fast when readers did not wait for bulky frames.
+ * five times as fast when readers did not wait for bulky frames.
  *
  * <p>What a caller of a small frame gives up: when {@link #write} or {@link #flush} returns, its
  * frame may still be on its way, written by another thread a moment later; and a failed write is
