@@ -177,10 +177,10 @@ class WorkerPoolTest {
 
     @Test
     void acquireWaitsForAReleasedLuaVmAndThenSucceeds() throws Exception {
-        FakeWorkers workers = new FakeWorkers(FakeWorker.Behaviour.ready());
-        WorkerPool pool = pool(workers(1), workers, FAST);
-        pool.start(SCRIPTS);
-        WorkerLease held = pool.acquire(WAIT);
+        OneVmHeld started = startedWithItsOneVmHeld();
+        FakeWorkers workers = started.workers();
+        WorkerPool pool = started.pool();
+        WorkerLease held = started.held();
 
         CompletableFuture<Long> waited = CompletableFuture.supplyAsync(() -> {
             long start = System.nanoTime();
@@ -394,10 +394,9 @@ class WorkerPoolTest {
 
     @Test
     void anAsynchronousAcquireFailsAfterItsTimeoutAndWhenThePoolCloses() throws Exception {
-        FakeWorkers workers = new FakeWorkers(FakeWorker.Behaviour.ready());
-        WorkerPool pool = pool(workers(1), workers, FAST);
-        pool.start(SCRIPTS);
-        WorkerLease held = pool.acquire(WAIT);
+        OneVmHeld started = startedWithItsOneVmHeld();
+        WorkerPool pool = started.pool();
+        WorkerLease held = started.held();
 
         CompletableFuture<WorkerLease> timedOut = pool.acquireAsync(Duration.ofMillis(50));
         CompletableFuture<WorkerLease> closed = pool.acquireAsync(WAIT);
@@ -418,10 +417,10 @@ class WorkerPoolTest {
 
     @Test
     void anAsynchronousAcquireGetsBackTheTimeThePoolsTimerStoodStill() throws Exception {
-        FakeWorkers workers = new FakeWorkers(FakeWorker.Behaviour.ready());
-        WorkerPool pool = pool(workers(1), workers, FAST);
-        pool.start(SCRIPTS);
-        WorkerLease held = pool.acquire(WAIT);
+        OneVmHeld started = startedWithItsOneVmHeld();
+        FakeWorkers workers = started.workers();
+        WorkerPool pool = started.pool();
+        WorkerLease held = started.held();
 
         CompletableFuture<WorkerLease> waiting = pool.acquireAsync(Duration.ofMillis(50));
         // the timer stands still 250 ms past the timeout, as in a collection pause or a SIGSTOP;
@@ -720,6 +719,17 @@ class WorkerPoolTest {
             }
         }
         return ids;
+    }
+
+    /** A started pool of one worker with one Lua VM, which the test holds. */
+    private record OneVmHeld(WorkerPool pool, FakeWorkers workers, WorkerLease held) {
+    }
+
+    private OneVmHeld startedWithItsOneVmHeld() throws Exception {
+        FakeWorkers workers = new FakeWorkers(FakeWorker.Behaviour.ready());
+        WorkerPool pool = pool(workers(1), workers, FAST);
+        pool.start(SCRIPTS);
+        return new OneVmHeld(pool, workers, pool.acquire(WAIT));
     }
 
     /** A started pool of two workers and one standby (worker-3), ready. */
