@@ -22,6 +22,15 @@ import java.util.List;
  * v2 framing.
  */
 final class AgentHarness implements AutoCloseable {
+    /**
+     * A {@code scripts} key and a {@code resource-limits} block with time budgets far above what
+     * a test's scripts need, for tests about what scripts decide rather than about budgets: a
+     * crowded test machine that deschedules a worker, or keeps a hundred queued events waiting for
+     * a Lua VM, must not turn an answer into the failure mode.
+     */
+    static final String ROOMY_SCRIPT_TIMEOUT = "timeout \"5s\"";
+    static final String ROOMY_EXECUTION_TIME = "resource-limits { max-execution-time \"5s\" }\n";
+
     private final Path dir;
     private final Path scripts;
     private final List<FakeProxy> proxies = new ArrayList<>();

@@ -21,12 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
 class BenchIT {
     private static final Path SCENARIOS = Path.of("src/bench/scenarios");
 
-    /**
-     * Two workers, and time budgets far above what the scripts need, so that a crowded test
-     * machine descheduling a worker cannot turn an answer into the failure mode.
-     */
-    private static final String SCRIPTS_KEYS = "timeout \"5s\"";
-    private static final String CONFIG = "workers { count 2 }\nresource-limits { max-execution-time \"5s\" }";
+    /** Two workers, with roomy time budgets. */
+    private static final String CONFIG = "workers { count 2 }\n" + AgentHarness.ROOMY_EXECUTION_TIME;
 
     @TempDir
     Path dir;
@@ -47,7 +43,7 @@ class BenchIT {
         try (AgentHarness agent = new AgentHarness(dir)
                 .script("10-header-check.lua", Files.readString(SCENARIOS.resolve("header-only/scripts/10-header-check.lua")))
                 .script("20-body-scan.lua", Files.readString(SCENARIOS.resolve("body/scripts/10-body-scan.lua")))) {
-            agent.start(SCRIPTS_KEYS, CONFIG);
+            agent.start(AgentHarness.ROOMY_SCRIPT_TIMEOUT, CONFIG);
 
             LoadResult headers = load(agent.socket(), Workload.headers("GET", "/api/users?id=42", 20));
             LoadResult bodies = load(agent.socket(), new Workload(Workload.Kind.REQUEST_BODY,
@@ -70,7 +66,7 @@ class BenchIT {
                     agent.script(file.getFileName().toString(), Files.readString(file));
                 }
             }
-            agent.start(SCRIPTS_KEYS, CONFIG);
+            agent.start(AgentHarness.ROOMY_SCRIPT_TIMEOUT, CONFIG);
             List<Workload.Request> mix = Files.readAllLines(SCENARIOS.resolve("chain/requests.txt")).stream()
                     .filter(l -> !l.isBlank() && !l.startsWith("#")).map(Workload.Request::parse).toList();
 
