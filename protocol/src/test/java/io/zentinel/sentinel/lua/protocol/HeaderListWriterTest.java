@@ -70,6 +70,9 @@ class HeaderListWriterTest {
             headers.put("x-" + size, List.of("v".repeat(size)));
         }
         headers.put("x-many", Collections.nCopies(300, "abc"));
+        for (int size : new int[] {127, 128, 20_000}) { // names whose own length takes 1, 2 and 3 bytes
+            headers.put("n".repeat(size), List.of("v"));
+        }
 
         ByteString encoded = HeaderListWriter.encode(headers);
 
