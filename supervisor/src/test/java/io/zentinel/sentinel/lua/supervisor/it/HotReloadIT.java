@@ -305,8 +305,10 @@ class HotReloadIT {
         Files.writeString(scripts.resolve("versioned.lua"), versioned("1"));
         Path admin = dir.resolve("admin.sock");
         Path socket = dir.resolve("agent.sock");
+        // roomy budgets: the first call of the reloaded worker JVM must not overrun on a slow machine
         Path config = Files.writeString(dir.resolve("agent.kdl"), "socket-path \"" + socket + "\"\n"
-                + "scripts { directory \"scripts\" }\nworkers { count 1 }\nadmin { socket-path \"" + admin + "\" }\n");
+                + "scripts { directory \"scripts\"; " + AgentHarness.ROOMY_SCRIPT_TIMEOUT + " }\nworkers { count 1 }\n"
+                + AgentHarness.ROOMY_EXECUTION_TIME + "admin { socket-path \"" + admin + "\" }\n");
         Process agent = AgentProcess.start(config, dir);
         try {
             await("agent answers status", () -> agent.isAlive()
