@@ -132,8 +132,8 @@ public final class HeaderListWriter {
 
     /**
      * A length-delimited text: ASCII copied char by char, anything else through the JDK's UTF-8
-     * encoder. Header names are ASCII, and encoding each through a new byte array was a tenth of
-     * what the supervisor allocated per event.
+     * encoder. Header names are ASCII, and encoding each through a new byte array was about a tenth
+     * of the supervisor's sampled allocation per event.
      */
     private void writeText(String text) {
         int length = text.length();
@@ -158,7 +158,7 @@ public final class HeaderListWriter {
         return size + CodedOutputStream.computeUInt32SizeNoTag(length);
     }
 
-    /** Completes a text whose {@code length} ASCII bytes were put at {@code at} (from {@link #reserveAscii}). */
+    /** Completes a text whose {@code length} ASCII bytes were put at {@code at}, from {@link #reserveAscii}. */
     private void commitAscii(int at, int length) {
         putVarint(size, length);
         size = at + length;
