@@ -13,7 +13,9 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
 
+import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.UnsafeByteOperations;
 import io.zentinel.sentinel.lua.protocol.WorkerExit;
 import io.zentinel.sentinel.lua.protocol.frame.FrameException;
 import io.zentinel.sentinel.lua.protocol.frame.FrameLimits;
@@ -119,7 +121,7 @@ public final class WorkerLoop {
                 LOG.info("worker - the supervisor closed the pipe before init, exiting");
                 return WorkerExit.RETIRED;
             }
-            SupervisorMessage first = SupervisorMessage.parseFrom(frame);
+            SupervisorMessage first = parse(frame);
             if (!first.hasInit()) {
                 LOG.error("worker - first message is {}, not init; exiting", first.getKindCase());
                 return WorkerExit.PROTOCOL;
@@ -384,12 +386,30 @@ public final class WorkerLoop {
         return role.take() && flush();
     }
 
+    /**
+     * A frame from the supervisor as a message whose {@code bytes} fields (header lists, bodies,
+     * ctx) are views of the frame instead of copies of it. That is safe because
+     * {@link FrameReader#read()} returns a new array for every frame and nothing writes to it
+     * afterwards.
+     */
+    public static SupervisorMessage parse(byte[] frame) throws InvalidProtocolBufferException {
+        CodedInputStream in = UnsafeByteOperations.unsafeWrap(frame).newCodedInput();
+        in.enableAliasing(true);
+        try {
+            return SupervisorMessage.parseFrom(in);
+        } catch (InvalidProtocolBufferException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new InvalidProtocolBufferException(e);
+        }
+    }
+
     /** The next message from the supervisor, or {@code null} after deciding how the loop ends. */
     private SupervisorMessage next() {
         try {
             byte[] frame = reader.read();
             if (frame != null) {
-                return SupervisorMessage.parseFrom(frame);
+                return parse(frame);
             }
             LOG.info("worker-{} - the supervisor closed the pipe, exiting", workerId);
             end(WorkerExit.RETIRED, false);

@@ -166,10 +166,10 @@ final class CallState {
         return chunk.getBody().isEmpty() ? chunk.getData() : chunk.getBody();
     }
 
-    /** This call's body chunk as a Lua string, made on first use: one copy however often scripts read it. */
+    /** This call's body chunk as a Lua string over the call's frame, made on first use. */
     LuaString chunkData() {
         if (chunkData == null) {
-            chunkData = LuaString.valueUsing(call.getChunk().getData().toByteArray());
+            chunkData = ByteSpan.of(call.getChunk().getData()).lua();
         }
         return chunkData;
     }
@@ -186,7 +186,7 @@ final class CallState {
             } else if (call.getChunk().getBody().isEmpty()) {
                 wholeBody = chunkData(); // the body is this one chunk
             } else {
-                wholeBody = LuaString.valueUsing(bytes.toByteArray());
+                wholeBody = ByteSpan.of(bytes).lua();
             }
         }
         return wholeBody;

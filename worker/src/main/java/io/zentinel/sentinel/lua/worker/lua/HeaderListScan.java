@@ -39,22 +39,22 @@ final class HeaderListScan {
      * Calls {@code each} with the lower-case name and the values joined with {@code ", "} of every
      * header that has a value, in order; a name the list repeats is passed again.
      */
-    static void forEachJoined(byte[] list, BiConsumer<LuaString, LuaString> each) {
+    static void forEachJoined(ByteSpan list, BiConsumer<LuaString, LuaString> each) {
         Cursor header = new Cursor(list);
         for (int position = 0; header.next(); position++) {
             if (header.valueCount > 0) {
-                each.accept(HeaderNames.SHARED.lua(list, header.nameAt, header.nameLength, position),
+                each.accept(HeaderNames.SHARED.lua(list.bytes(), header.nameAt, header.nameLength, position),
                         header.value(position));
             }
         }
     }
 
     /** The first value of the first header named {@code name}, ignoring case, or {@code null}. */
-    static String first(byte[] list, String name) {
+    static String first(ByteSpan list, String name) {
         Cursor header = new Cursor(list);
         while (header.next()) {
             if (header.valueCount > 0 && header.named(name, false)) {
-                return new String(list, header.valueAt[0], header.valueLength[0], StandardCharsets.UTF_8);
+                return new String(list.bytes(), header.valueAt[0], header.valueLength[0], StandardCharsets.UTF_8);
             }
         }
         return null;
@@ -64,7 +64,7 @@ final class HeaderListScan {
      * The values of every header whose lower-case name is {@code key} (itself in lower case),
      * joined with {@code ", "}, or {@code null} when none has a value.
      */
-    static LuaString joined(byte[] list, String key) {
+    static LuaString joined(ByteSpan list, String key) {
         Cursor header = new Cursor(list);
         LuaString found = null;
         while (header.next()) {
@@ -75,9 +75,11 @@ final class HeaderListScan {
         return found;
     }
 
-    /** One header after another of an encoded list: where its name and values are. */
+    /** One header after another of an encoded list: where its name and values are, in the list's array. */
     private static final class Cursor {
         private final byte[] list;
+        /** Where the list starts in its array: positions the stream counts from there. */
+        private final int start;
         private final CodedInputStream in;
         int nameAt;
         int nameLength;
@@ -85,9 +87,10 @@ final class HeaderListScan {
         int[] valueAt = new int[4];
         int[] valueLength = new int[4];
 
-        Cursor(byte[] list) {
-            this.list = list;
-            this.in = CodedInputStream.newInstance(list);
+        Cursor(ByteSpan list) {
+            this.list = list.bytes();
+            this.start = list.offset();
+            this.in = CodedInputStream.newInstance(list.bytes(), list.offset(), list.length());
         }
 
         /** Moves to the next header; {@code false} at the end of the list. */
@@ -118,7 +121,7 @@ final class HeaderListScan {
                 int tag = in.readTag();
                 if (tag == HeaderListWire.NAME_TAG) {
                     nameLength = in.readRawVarint32();
-                    nameAt = in.getTotalBytesRead();
+                    nameAt = start + in.getTotalBytesRead();
                     in.skipRawBytes(nameLength);
                 } else if (tag == HeaderListWire.VALUE_TAG) {
                     int length = in.readRawVarint32();
@@ -126,7 +129,7 @@ final class HeaderListScan {
                         valueAt = Arrays.copyOf(valueAt, valueCount * 2);
                         valueLength = Arrays.copyOf(valueLength, valueCount * 2);
                     }
-                    valueAt[valueCount] = in.getTotalBytesRead();
+                    valueAt[valueCount] = start + in.getTotalBytesRead();
                     valueLength[valueCount++] = length;
                     in.skipRawBytes(length);
                 } else {

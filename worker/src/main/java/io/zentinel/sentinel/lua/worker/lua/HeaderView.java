@@ -32,8 +32,9 @@ final class HeaderView {
     /** About how many bytes one header takes in the list, to size a table before decoding it. */
     private static final int BYTES_PER_HEADER_GUESS = 32;
 
-    /** The call's encoded header list. */
-    private final byte[] list;
+    /** The call's encoded header list, and where its bytes are in the call's frame. */
+    private final ByteString encoded;
+    private final ByteSpan list;
     private final List<HeaderMutation> mutations;
     private Map<String, List<String>> headers;
     /** Values added while {@link #headers} was not built: name, value, name, value, ... */
@@ -42,7 +43,8 @@ final class HeaderView {
     private HeaderTable table;
 
     HeaderView(ByteString encoded, List<HeaderMutation> mutations) {
-        this.list = encoded.toByteArray();
+        this.encoded = encoded;
+        this.list = ByteSpan.of(encoded);
         this.mutations = mutations;
     }
 
@@ -50,8 +52,8 @@ final class HeaderView {
      * The headers of a call's {@code header_list}. The supervisor wrote the bytes; if they do not
      * decode, the call fails like a script error.
      */
-    static List<Header> decode(byte[] headerList) {
-        if (headerList.length == 0) {
+    static List<Header> decode(ByteString headerList) {
+        if (headerList.isEmpty()) {
             return List.of();
         }
         try {
@@ -63,7 +65,7 @@ final class HeaderView {
 
     private Map<String, List<String>> map() {
         if (headers == null) {
-            List<Header> source = decode(list);
+            List<Header> source = decode(encoded);
             headers = new LinkedHashMap<>(Math.max(16, source.size() * 2));
             for (Header h : source) {
                 headers.computeIfAbsent(lower(h.getName()), k -> new ArrayList<>(2)).addAll(h.getValuesList());
@@ -88,7 +90,7 @@ final class HeaderView {
         if (headers != null) {
             return headers.size();
         }
-        return list.length / BYTES_PER_HEADER_GUESS + (added == null ? 0 : added.size() / 2);
+        return list.length() / BYTES_PER_HEADER_GUESS + (added == null ? 0 : added.size() / 2);
     }
 
     /** The first value of {@code name}, or {@code null}. */

@@ -10,15 +10,28 @@ import com.google.protobuf.ByteString;
 import io.zentinel.sentinel.lua.protocol.v1.Header;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.luaj.vm2.LuaString;
 
 class HeaderListScanTest {
 
+    /**
+     * The list as the worker sees it: a span in the middle of a larger array (the call's frame),
+     * so that every position the scan reads is taken from the span's offset.
+     */
+    private static ByteSpan inFrame(ByteString list) {
+        byte[] frame = new byte[list.size() + 14];
+        Arrays.fill(frame, (byte) 0x0A); // a header tag: a scan past either end would misread it
+        list.copyTo(frame, 7);
+        return new ByteSpan(frame, 7, list.size());
+    }
+
+
     private static List<String> scan(ByteString encoded) {
         List<String> seen = new ArrayList<>();
-        HeaderListScan.forEachJoined(encoded.toByteArray(),
+        HeaderListScan.forEachJoined(inFrame(encoded),
                 (name, value) -> seen.add(name.tojstring() + "=" + value.tojstring()));
         return seen;
     }
@@ -42,7 +55,7 @@ class HeaderListScanTest {
         String emoji = "caf\u00e9 \ud83d\ude00";
         List<LuaString> names = new ArrayList<>();
         List<LuaString> values = new ArrayList<>();
-        HeaderListScan.forEachJoined(TestVm.headerList("user-agent", emoji).toByteArray(), (name, value) -> {
+        HeaderListScan.forEachJoined(inFrame(TestVm.headerList("user-agent", emoji)), (name, value) -> {
             names.add(name);
             values.add(value);
         });
@@ -50,13 +63,13 @@ class HeaderListScanTest {
         assertSame(HeaderNames.SHARED.lua("user-agent"), names.getFirst());
         assertEquals(LuaString.valueOf(emoji.getBytes(StandardCharsets.UTF_8)), values.getFirst());
         assertEquals(HttpHandle.text(emoji), values.getFirst(), "the same bytes as text of the value");
-        assertEquals(values.getFirst(), HeaderListScan.joined(TestVm.headerList("user-agent", emoji).toByteArray(),
+        assertEquals(values.getFirst(), HeaderListScan.joined(inFrame(TestVm.headerList("user-agent", emoji)),
                 "user-agent"), "and as a lookup");
     }
 
     private static List<LuaString> values(ByteString encoded) {
         List<LuaString> values = new ArrayList<>();
-        HeaderListScan.forEachJoined(encoded.toByteArray(), (name, value) -> values.add(value));
+        HeaderListScan.forEachJoined(inFrame(encoded), (name, value) -> values.add(value));
         return values;
     }
 
@@ -99,24 +112,24 @@ class HeaderListScanTest {
 
     @Test
     void lookupsFindNamesIgnoringCaseAndJoinEveryMatchingHeader() {
-        byte[] list = TestVm.headerList(
+        ByteSpan list = inFrame(TestVm.headerList(
                 Header.newBuilder().setName("Accept").addValues("text/html").addValues("*/*"),
                 Header.newBuilder().setName("x-empty"),
                 Header.newBuilder().setName("accept").addValues("application/json"),
-                Header.newBuilder().setName("x-empty").addValues("later")).toByteArray();
+                Header.newBuilder().setName("x-empty").addValues("later")));
 
         assertEquals("text/html", HeaderListScan.first(list, "ACCEPT"));
         assertEquals("later", HeaderListScan.first(list, "X-Empty"), "a header without values is skipped");
         assertNull(HeaderListScan.first(list, "accept-language"));
         assertEquals(LuaString.valueOf("text/html, */*, application/json"), HeaderListScan.joined(list, "accept"));
         assertNull(HeaderListScan.joined(list, "missing"));
-        assertNull(HeaderListScan.first(new byte[0], "accept"));
+        assertNull(HeaderListScan.first(inFrame(ByteString.EMPTY), "accept"));
     }
 
     @Test
     void namesBeyondAsciiAreComparedByJavasRules() {
         // KELVIN SIGN is "k" in lower case, and equal to "K" ignoring case
-        byte[] list = TestVm.headerList("x-\u212Aey", "kelvin", "x-caf\u00c9", "acute").toByteArray();
+        ByteSpan list = inFrame(TestVm.headerList("x-\u212Aey", "kelvin", "x-caf\u00c9", "acute"));
 
         assertEquals("kelvin", HeaderListScan.first(list, "X-KEY"));
         assertEquals(LuaString.valueOf("kelvin"), HeaderListScan.joined(list, "x-key"));
@@ -134,12 +147,13 @@ class HeaderListScanTest {
             cookie.addValues("c" + i + "=" + i);
             expected.append(i == 0 ? "" : ", ").append("c").append(i).append('=').append(i);
         }
-        byte[] list = TestVm.headerList(cookie, empty, Header.newBuilder().setName("COOKIE").addValues("last"),
+        ByteString encoded = TestVm.headerList(cookie, empty, Header.newBuilder().setName("COOKIE").addValues("last"),
                 Header.newBuilder().setName("x-blank").addValues(""),
-                Header.newBuilder().setName("X-Blank").addValues("").addValues("b")).toByteArray();
+                Header.newBuilder().setName("X-Blank").addValues("").addValues("b"));
+        ByteSpan list = inFrame(encoded);
 
         assertEquals(List.of("cookie=" + expected, "x-e=, , z", "cookie=last", "x-blank=", "x-blank=, b"),
-                scan(ByteString.copyFrom(list)));
+                scan(encoded));
         assertEquals(LuaString.valueOf(", , b"), HeaderListScan.joined(list, "x-blank"), "after an empty value too");
         assertEquals(LuaString.valueOf(expected + ", last"), HeaderListScan.joined(list, "cookie"));
         assertEquals(LuaString.valueOf(", , z"), HeaderListScan.joined(list, "x-e"));

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.protobuf.ByteString;
 import io.zentinel.sentinel.lua.protocol.v1.Header;
 import io.zentinel.sentinel.lua.protocol.v1.HeaderList;
 import io.zentinel.sentinel.lua.protocol.v1.HeaderMutation;
@@ -88,10 +89,10 @@ class HeaderViewTest {
         List<Header> headers = List.of(Header.newBuilder().setName("host").addValues("example.com").build(),
                 Header.newBuilder().setName("accept").addValues("text/html").addValues("*/*").build());
 
-        assertEquals(headers, HeaderView.decode(HeaderList.newBuilder().addAllHeaders(headers).build().toByteArray()));
-        assertEquals(List.of(), HeaderView.decode(new byte[0]));
+        assertEquals(headers, HeaderView.decode(HeaderList.newBuilder().addAllHeaders(headers).build().toByteString()));
+        assertEquals(List.of(), HeaderView.decode(ByteString.EMPTY));
         IllegalStateException e = assertThrows(IllegalStateException.class,
-                () -> HeaderView.decode(new byte[] {0x0A, 0x05, 0x0A}));
+                () -> HeaderView.decode(ByteString.copyFrom(new byte[] {0x0A, 0x05, 0x0A})));
         assertTrue(e.getMessage().startsWith("the call's header_list does not decode: "), e.getMessage());
     }
 }

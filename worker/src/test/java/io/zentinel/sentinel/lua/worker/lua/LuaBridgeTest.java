@@ -352,7 +352,7 @@ class LuaBridgeTest {
                 end
                 """);
         var call = TestVm.requestHeaders("GET", "/");
-        int others = HeaderView.decode(call.getRequest().getHeaderList().toByteArray()).size();
+        int others = HeaderView.decode(call.getRequest().getHeaderList()).size();
         addHeaders(call,
                 Header.newBuilder().setName("x-multi").addValues("one").addValues("two"),
                 Header.newBuilder().setName("X-Multi").addValues("three"),
