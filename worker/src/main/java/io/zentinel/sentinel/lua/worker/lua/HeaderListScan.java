@@ -11,9 +11,10 @@ import java.util.function.BiConsumer;
 import org.luaj.vm2.LuaString;
 
 /**
- * Reads a call's encoded {@code HeaderList} in place, for the scripts that only read headers:
- * values become Lua strings over the list's bytes (short single values the strings kept for
- * their position, see {@link #MAX_KEPT_VALUE_BYTES}), names come from {@link HeaderNames}, and no
+ * Reads a call's encoded {@code HeaderList} in place (in the call's frame), for the scripts that
+ * only read headers: values become Lua strings copied from the list's bytes (short single values
+ * the strings kept for their position, see {@link #MAX_KEPT_VALUE_BYTES}), names come from
+ * {@link HeaderNames}, and no
  * Java string or message is made for a header that is not asked for. Decoding the whole list
  * into Java strings, and encoding the ones a script reads again for Lua, was most of the worker's
  * cost of headers.
@@ -158,11 +159,13 @@ final class HeaderListScan {
         /**
          * This header's values joined with {@code ", "}, after {@code earlier} when not null, in
          * one array: a client can send one header thousands of times, and joining them one by
-         * one would copy the growing string each time.
+         * one would copy the growing string each time. Always a copy: the list is a view of the
+         * call's frame, which may hold a 64 KiB body, and a script may keep the string past the
+         * call.
          */
         LuaString joined(LuaString earlier) {
             if (earlier == null && valueCount == 1) {
-                return LuaString.valueUsing(list, valueAt[0], valueLength[0]);
+                return LuaString.valueUsing(Arrays.copyOfRange(list, valueAt[0], valueAt[0] + valueLength[0]));
             }
             LuaString separator = HeaderTable.SEPARATOR;
             int parts = valueCount + (earlier == null ? 0 : 1);

@@ -86,6 +86,7 @@ class HeaderListScanTest {
         assertSame(third.get(0), values(TestVm.headerList("host", "example.org")).get(0), "and are kept instead");
         assertEquals(LuaString.valueOf(longValue), second.get(1));
         assertTrue(first.get(1) != second.get(1), "a long value is not kept");
+        assertEquals(longValue.length(), first.get(1).m_bytes.length, "but copied: the list is a view of the frame");
         List<LuaString> joined = values(TestVm.headerList(Header.newBuilder().setName("host").addValues("example.org")
                 .addValues("b")));
         assertEquals(LuaString.valueOf("example.org, b"), joined.get(0), "several values are joined, never kept");
