@@ -14,10 +14,9 @@ import org.luaj.vm2.LuaString;
  * Reads a call's encoded {@code HeaderList} in place (in the call's frame), for the scripts that
  * only read headers: values become Lua strings copied from the list's bytes (short single values
  * the strings kept for their position, see {@link #MAX_KEPT_VALUE_BYTES}), names come from
- * {@link HeaderNames}, and no
- * Java string or message is made for a header that is not asked for. Decoding the whole list
- * into Java strings, and encoding the ones a script reads again for Lua, was most of the worker's
- * cost of headers.
+ * {@link HeaderNames}, and no Java string or message is made for a header that is not asked for.
+ * Decoding the whole list into Java strings, and encoding the ones a script reads again for Lua,
+ * was most of the worker's cost of headers.
  *
  * <p>The strings hold the bytes the supervisor wrote: the proxy's text in UTF-8. Names are
  * compared as {@link HeaderView} compares them: ignoring ASCII case, and through Java's rules for
