@@ -47,10 +47,10 @@ import org.slf4j.event.Level;
  * writing to it leaves its frame to that thread ({@link SharedFrameWriter}) instead of waiting,
  * so the proxy connections' readers that share a worker do not queue behind one another's
  * system calls; only a call of half the pipe's size or more (a request body) waits for it. The
- * reader thread
- * ({@code worker-<id>-stdout}) completes start and call futures. Timer tasks run on the shared
- * scheduler and never write to the pipe (a worker that stops reading its stdin would block
- * them); control frames (heartbeat, shutdown) are written from short-lived virtual threads.
+ * reader thread ({@code worker-<id>-stdout}) completes start and call futures. Timer tasks run
+ * on the shared scheduler and never write to the pipe (a worker that stops reading its stdin
+ * would block them); control frames (heartbeat, shutdown) are written from short-lived virtual
+ * threads.
  * {@link #exit()} and the failures of pending calls complete on the thread that completes
  * {@code Process.onExit()} (for a real process, a thread of {@code ForkJoinPool.commonPool()}),
  * so their dependents must not block.
