@@ -537,8 +537,21 @@ public final class WorkerHandle implements WorkerChannel {
             }
             return;
         }
-        // stdout closes just before a normal exit; a worker that closes it and lives on is useless
-        killUnlessExiting("closed its stdout without exiting");
+        // stdout closes just before a normal exit; a worker that closes it and lives on is useless.
+        // One told to shut down is timed by its retirement instead (SIGTERM, then SIGKILL): on a
+        // crowded host its exit may come later than a kill grace after its stdout closed.
+        if (!shutdownSent()) {
+            killUnlessExiting("closed its stdout without exiting");
+        }
+    }
+
+    private boolean shutdownSent() {
+        lock.lock();
+        try {
+            return shutdownSent;
+        } finally {
+            lock.unlock();
+        }
     }
 
     private void onMessage(WorkerMessage message) {

@@ -579,6 +579,21 @@ class WorkerHandleTest {
     }
 
     @Test
+    void aRetiringWorkerMayExitLaterThanAKillGraceAfterClosingStdout() throws Exception {
+        FakeProcess process = process();
+        WorkerHandle handle = readyHandle(process, Duration.ofSeconds(5));
+        handle.retire("replaced by worker-2");
+        process.received(WAIT);
+
+        process.closeStdout();
+        Thread.sleep(300); // three kill graces (100 ms), well within the retirement's 5.1 s
+        process.exit(0);
+
+        assertEquals(new WorkerExitStatus(0, null, true), handle.exit().get(5, TimeUnit.SECONDS));
+        assertEquals(0, process.sigterms.get() + process.sigkills.get());
+    }
+
+    @Test
     void aCallThatCannotBeWrittenKillsTheWorkerAndFailsWithTheKill() throws Exception {
         FakeProcess process = process();
         WorkerHandle handle = readyHandle(process);
