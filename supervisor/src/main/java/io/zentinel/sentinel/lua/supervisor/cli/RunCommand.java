@@ -10,9 +10,11 @@ import io.zentinel.sentinel.lua.supervisor.pool.PoolStartException;
 import io.zentinel.sentinel.lua.supervisor.pool.ScriptSetException;
 import io.zentinel.sentinel.lua.supervisor.pool.WorkerRuntime;
 import io.zentinel.sentinel.lua.supervisor.proxy.SocketInUseException;
+import io.zentinel.sentinel.lua.supervisor.watch.OldGenerationWatch;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -80,11 +82,14 @@ public final class RunCommand implements Callable<Integer> {
         stopOnSignals(supervisor);
         Supervisor serving = supervisor;
         hangup.serving(() -> serving.reload("SIGHUP"));
+        Optional<OldGenerationWatch> memory = OldGenerationWatch.forThisJvm().map(OldGenerationWatch::start);
         try {
             supervisor.awaitClosed();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             supervisor.close();
+        } finally {
+            memory.ifPresent(OldGenerationWatch::close);
         }
         return ExitCode.OK.code();
     }
