@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * machine, about the pause a collection at -Xmx would take later, with the heap grown by then;
  * with this watch it comes once per {@code headroom} of promotions. 4 MiB keeps the heap within
  * its initial 16 MiB: in that test the supervisor stayed at 80-81 MiB resident with a collection
- * every 40-50 s, against 85-87 MiB with 8 MiB.
+ * every 35-50 s, against 85-87 MiB with 8 MiB.
  *
  * <p>The first mark is a reading, not zero: everything the old generation holds at start is not
  * growth, and a collection in the agent's first seconds would pause it while it answers its
@@ -92,6 +92,9 @@ public final class OldGenerationWatch implements AutoCloseable {
                     Thread.ofPlatform().daemon().name("old-generation-watch").factory());
             long interval = INTERVAL.toNanos();
             timer.scheduleWithFixedDelay(this::checkLogged, interval, interval, TimeUnit.NANOSECONDS);
+            LOG.info("memory - old generation watched: a full collection once it grows {} over its mark, checked"
+                    + " every {} s", headroom % (1 << 20) == 0 ? (headroom >> 20) + " MiB" : (headroom >> 10) + " KiB",
+                    INTERVAL.toSeconds());
         }
         return this;
     }

@@ -6,6 +6,8 @@ import io.zentinel.sentinel.lua.supervisor.pool.WorkerRuntime;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -16,10 +18,12 @@ final class AgentProcess {
     private AgentProcess() {
     }
 
-    static Process start(Path config, Path outputDir) throws IOException {
-        return new ProcessBuilder(WorkerRuntime.currentJava(), "--enable-native-access=ALL-UNNAMED",
-                "-cp", System.getProperty("java.class.path"), "io.zentinel.sentinel.lua.supervisor.SupervisorMain",
-                "run", "--config", config.toString())
+    static Process start(Path config, Path outputDir, String... jvmOptions) throws IOException {
+        List<String> command = new ArrayList<>(List.of(WorkerRuntime.currentJava(), "--enable-native-access=ALL-UNNAMED"));
+        command.addAll(List.of(jvmOptions));
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"),
+                "io.zentinel.sentinel.lua.supervisor.SupervisorMain", "run", "--config", config.toString()));
+        return new ProcessBuilder(command)
                 .redirectOutput(outputDir.resolve("agent.out").toFile())
                 .redirectError(outputDir.resolve("agent.err").toFile())
                 .start();
