@@ -24,10 +24,10 @@ import org.slf4j.LoggerFactory;
  * collection ran, and the pipe buffers and threads of every worker that was replaced. Measured
  * with workers replaced every 2 s under load: the old generation grew from 8 to 21 MiB in 100 s
  * while the live heap after a full collection stayed at 7.5 MB, and every MiB the heap grows stays
- * resident. A full collection of this small heap pauses the supervisor for 13-33 ms on a 2-core
+ * resident. A full collection of this small heap pauses the supervisor for 11-37 ms on a 2-core
  * machine, about the pause a collection at -Xmx would take later, with the heap grown by then;
  * with this watch it comes once per {@code headroom} of promotions. 4 MiB keeps the heap within
- * its initial 16 MiB: in that test the supervisor stayed at 80-81 MiB resident with a collection
+ * its initial 16 MiB: in that test the supervisor stayed at 80-82 MiB resident with a collection
  * every 35-50 s, against 85-87 MiB with 8 MiB.
  *
  * <p>The first mark is a reading, not zero: everything the old generation holds at start is not
