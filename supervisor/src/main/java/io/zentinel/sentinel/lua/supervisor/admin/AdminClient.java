@@ -57,7 +57,7 @@ public final class AdminClient {
         }
         JsonNode response;
         try {
-            response = AdminProtocol.mapper().readTree(new String(line, StandardCharsets.UTF_8));
+            response = AdminJson.mapper().readTree(new String(line, StandardCharsets.UTF_8));
         } catch (JsonProcessingException e) {
             throw new AdminErrorException(AdminErrorException.BAD_RESPONSE, "the agent's answer is not JSON: "
                     + e.getOriginalMessage());
@@ -91,7 +91,7 @@ public final class AdminClient {
     /** Maps an answer's body onto one of the protocol's records. */
     public static <T> T convert(JsonNode body, Class<T> type) throws AdminErrorException {
         try {
-            return AdminProtocol.mapper().treeToValue(body, type);
+            return AdminJson.mapper().treeToValue(body, type);
         } catch (JsonProcessingException | IllegalArgumentException e) {
             throw new AdminErrorException(AdminErrorException.BAD_RESPONSE, "the agent's answer does not fit "
                     + type.getSimpleName() + ": " + e.getMessage());

@@ -1,20 +1,20 @@
 package io.zentinel.sentinel.lua.supervisor.admin;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadFeature;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.PropertyNamingStrategies;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Iterator;
 import java.util.Locale;
 
 /**
@@ -34,6 +34,9 @@ import java.util.Locale;
  * {@code request-too-large}, {@code unknown-command}, {@code permission-denied} (the peer's uid is
  * neither the agent's nor root's), {@code timeout}, {@code internal-error}. Member names are
  * snake_case; clients ignore members they do not know, so the agent may add some.
+ *
+ * <p>The agent reads and writes this protocol with jackson-core's streaming API alone (see
+ * {@link RecordJsonWriter} for why); clients map the answers with {@link AdminJson}.
  */
 public final class AdminProtocol {
     public static final int MAX_REQUEST_BYTES = 4096;
@@ -42,12 +45,8 @@ public final class AdminProtocol {
     /** Time a client has to send its request line after connecting. */
     public static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(5);
 
-    private static final ObjectMapper MAPPER = JsonMapper.builder()
-            .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+    private static final JsonFactory JSON = JsonFactory.builder()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-            .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
             .build();
 
     /** The commands. */
@@ -88,11 +87,6 @@ public final class AdminProtocol {
     private AdminProtocol() {
     }
 
-    /** The JSON mapping of the protocol's records (snake_case, unknown members ignored). Thread-safe. */
-    public static ObjectMapper mapper() {
-        return MAPPER;
-    }
-
     /**
      * The command of one request line (without its newline).
      *
@@ -114,64 +108,148 @@ public final class AdminProtocol {
         if (text.isBlank()) {
             throw malformed("empty request; expected {\"command\":\"status\"} or {\"command\":\"reload\"}");
         }
-        JsonNode request;
-        try {
-            request = MAPPER.readTree(text);
+        Request request;
+        try (JsonParser json = JSON.createParser(text)) {
+            request = Request.read(json);
         } catch (JsonProcessingException e) {
             throw malformed("request is not valid JSON: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading a request from memory", e);
         }
-        if (request == null || !request.isObject()) {
-            throw malformed("request must be a JSON object, e.g. {\"command\":\"status\"} (was "
-                    + (request == null ? "nothing" : request.getNodeType().name().toLowerCase(Locale.ROOT)) + ")");
+        return request.command();
+    }
+
+    /**
+     * The members of a request object as read, checked once the whole line has been read so that
+     * a syntax error anywhere in it is reported first.
+     *
+     * @param first        the type of the line's first value, lower case ({@code object}, {@code array} …)
+     * @param unknown      the first member other than {@code command}, or {@code null}
+     * @param commandType  the {@code command} member's token, or {@code null} when there is none
+     * @param commandText  its text (for an object or array, what it is)
+     */
+    private record Request(String first, String unknown, JsonToken commandType, String commandText) {
+        static Request read(JsonParser json) throws IOException {
+            JsonToken token = json.nextToken();
+            if (token != JsonToken.START_OBJECT) {
+                json.skipChildren();
+                rejectTrailingTokens(json);
+                return new Request(valueType(token), null, null, null);
+            }
+            String unknown = null;
+            JsonToken commandType = null;
+            String commandText = null;
+            while (json.nextToken() == JsonToken.FIELD_NAME) {
+                String name = json.currentName();
+                JsonToken value = json.nextToken();
+                if (name.equals("command")) {
+                    commandType = value;
+                    commandText = value.isStructStart() ? "an " + valueType(value) : json.getText();
+                } else if (unknown == null) {
+                    unknown = name;
+                }
+                json.skipChildren();
+            }
+            rejectTrailingTokens(json);
+            return new Request("object", unknown, commandType, commandText);
         }
-        for (Iterator<String> names = request.fieldNames(); names.hasNext(); ) {
-            String name = names.next();
-            if (!name.equals("command")) {
-                throw malformed("unknown member \"" + name + "\" in the request (allowed: \"command\")");
+
+        private static void rejectTrailingTokens(JsonParser json) throws IOException {
+            JsonToken trailing = json.nextToken();
+            if (trailing != null) {
+                throw new JsonParseException(json, "Trailing token (" + trailing + ") after the request's value");
             }
         }
-        JsonNode command = request.get("command");
-        if (command == null) {
-            throw malformed("request has no \"command\" member");
-        }
-        if (!command.isTextual()) {
-            throw malformed("\"command\" must be a string (was " + command + ")");
-        }
-        for (Command candidate : Command.values()) {
-            if (candidate.wireName().equals(command.asText())) {
-                return candidate;
+
+        private static String valueType(JsonToken token) {
+            if (token == null) {
+                return "nothing";
             }
+            return switch (token) {
+                case START_OBJECT -> "object";
+                case START_ARRAY -> "array";
+                case VALUE_STRING -> "string";
+                case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> "number";
+                case VALUE_TRUE, VALUE_FALSE -> "boolean";
+                case VALUE_NULL -> "null";
+                default -> token.name().toLowerCase(Locale.ROOT);
+            };
         }
-        throw new RequestException(ErrorCode.UNKNOWN_COMMAND, "unknown command \"" + truncate(command.asText())
-                + "\" (known: status, reload)");
+
+        Command command() throws RequestException {
+            if (!first.equals("object")) {
+                throw malformed("request must be a JSON object, e.g. {\"command\":\"status\"} (was " + first + ")");
+            }
+            if (unknown != null) {
+                throw malformed("unknown member \"" + unknown + "\" in the request (allowed: \"command\")");
+            }
+            if (commandType == null) {
+                throw malformed("request has no \"command\" member");
+            }
+            if (commandType != JsonToken.VALUE_STRING) {
+                throw malformed("\"command\" must be a string (was " + commandText + ")");
+            }
+            for (Command candidate : Command.values()) {
+                if (candidate.wireName().equals(commandText)) {
+                    return candidate;
+                }
+            }
+            throw new RequestException(ErrorCode.UNKNOWN_COMMAND, "unknown command \"" + truncate(commandText)
+                    + "\" (known: status, reload)");
+        }
     }
 
     /** The request line for {@code command}, newline included. */
     public static byte[] request(Command command) {
-        ObjectNode node = MAPPER.createObjectNode().put("command", command.wireName());
-        return line(node);
+        return line(json -> {
+            json.writeStartObject();
+            json.writeStringField("command", command.wireName());
+            json.writeEndObject();
+        });
     }
 
-    /** A successful response carrying {@code body} under the command's name. */
-    public static byte[] ok(Command command, Object body) {
-        ObjectNode node = MAPPER.createObjectNode().put("ok", true).put("command", command.wireName());
-        node.set(command.wireName(), MAPPER.valueToTree(body));
-        return line(node);
+    /**
+     * A successful response carrying {@code body} under the command's name.
+     *
+     * @param body one of the protocol's records, written by {@link RecordJsonWriter}
+     */
+    public static byte[] ok(Command command, Record body) {
+        return line(json -> {
+            json.writeStartObject();
+            json.writeBooleanField("ok", true);
+            json.writeStringField("command", command.wireName());
+            json.writeFieldName(command.wireName());
+            RecordJsonWriter.write(json, body);
+            json.writeEndObject();
+        });
     }
 
     /** An error response. */
     public static byte[] error(ErrorCode code, String message) {
-        ObjectNode node = MAPPER.createObjectNode().put("ok", false);
-        node.putObject("error").put("code", code.wireName()).put("message", message);
-        return line(node);
+        return line(json -> {
+            json.writeStartObject();
+            json.writeBooleanField("ok", false);
+            json.writeObjectFieldStart("error");
+            json.writeStringField("code", code.wireName());
+            json.writeStringField("message", message);
+            json.writeEndObject();
+            json.writeEndObject();
+        });
     }
 
-    private static byte[] line(JsonNode node) {
-        try {
-            return (MAPPER.writeValueAsString(node) + "\n").getBytes(StandardCharsets.UTF_8);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("admin response not serialisable", e);
+    private interface Content {
+        void writeTo(JsonGenerator json) throws IOException;
+    }
+
+    private static byte[] line(Content content) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+        try (JsonGenerator json = JSON.createGenerator(out)) {
+            content.writeTo(json);
+        } catch (IOException e) {
+            throw new UncheckedIOException("writing an admin response to memory", e);
         }
+        out.write('\n');
+        return out.toByteArray();
     }
 
     private static RequestException malformed(String message) {

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.zentinel.sentinel.lua.protocol.v1.WorkerReady;
 import io.zentinel.sentinel.lua.supervisor.ExitCode;
-import io.zentinel.sentinel.lua.supervisor.admin.AdminProtocol;
+import io.zentinel.sentinel.lua.supervisor.admin.AdminJson;
 import io.zentinel.sentinel.lua.supervisor.admin.ProblemView;
 import io.zentinel.sentinel.lua.supervisor.admin.ScriptView;
 import io.zentinel.sentinel.lua.supervisor.config.AgentConfig;
@@ -106,12 +106,12 @@ public final class CheckCommand implements Callable<Integer> {
                         p.reason()))
                 .toList();
         if (json) {
-            ObjectNode node = AdminProtocol.mapper().createObjectNode().put("path", path.toString())
+            ObjectNode node = AdminJson.mapper().createObjectNode().put("path", path.toString())
                     .put("files", set.sources().size());
-            node.set("scripts", AdminProtocol.mapper().valueToTree(loaded));
-            node.set("problems", AdminProtocol.mapper().valueToTree(problems));
+            node.set("scripts", AdminJson.mapper().valueToTree(loaded));
+            node.set("problems", AdminJson.mapper().valueToTree(problems));
             try {
-                out.println(AdminProtocol.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(node));
+                out.println(AdminJson.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(node));
             } catch (JsonProcessingException e) {
                 throw new IllegalStateException(e);
             }

@@ -2,6 +2,7 @@ package io.zentinel.sentinel.lua.supervisor.cli;
 
 import io.zentinel.sentinel.lua.supervisor.ExitCode;
 import io.zentinel.sentinel.lua.supervisor.admin.AdminClient;
+import io.zentinel.sentinel.lua.supervisor.admin.AdminJson;
 import io.zentinel.sentinel.lua.supervisor.admin.AdminProtocol;
 import io.zentinel.sentinel.lua.supervisor.admin.ReloadReport;
 import java.io.PrintWriter;
@@ -44,7 +45,7 @@ public final class ReloadCommand implements Callable<Integer> {
         return target.exchange(AdminProtocol.Command.RELOAD, env, err, body -> {
             ReloadReport report = AdminClient.convert(body, ReloadReport.class);
             if (json) {
-                out.println(AdminProtocol.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(body));
+                out.println(AdminJson.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(body));
             } else {
                 new StatusPrinter(out, Style.detect(env)).reload(report, err);
             }

@@ -2,6 +2,7 @@ package io.zentinel.sentinel.lua.supervisor.cli;
 
 import io.zentinel.sentinel.lua.supervisor.ExitCode;
 import io.zentinel.sentinel.lua.supervisor.admin.AdminClient;
+import io.zentinel.sentinel.lua.supervisor.admin.AdminJson;
 import io.zentinel.sentinel.lua.supervisor.admin.AdminProtocol;
 import io.zentinel.sentinel.lua.supervisor.admin.StatusReport;
 import java.io.PrintWriter;
@@ -41,7 +42,7 @@ public final class StatusCommand implements Callable<Integer> {
         Map<String, String> env = System.getenv();
         return target.exchange(AdminProtocol.Command.STATUS, env, spec.commandLine().getErr(), body -> {
             if (json) {
-                out.println(AdminProtocol.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(body));
+                out.println(AdminJson.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(body));
             } else {
                 new StatusPrinter(out, Style.detect(env)).status(AdminClient.convert(body, StatusReport.class));
             }

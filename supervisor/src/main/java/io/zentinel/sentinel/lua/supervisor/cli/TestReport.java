@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.zentinel.sentinel.lua.protocol.v1.HookCall;
 import io.zentinel.sentinel.lua.protocol.v1.HookResult;
-import io.zentinel.sentinel.lua.supervisor.admin.AdminProtocol;
+import io.zentinel.sentinel.lua.supervisor.admin.AdminJson;
 import io.zentinel.sentinel.lua.supervisor.admin.ScriptView;
 import io.zentinel.sentinel.lua.supervisor.pool.DecisionPolicy;
 import io.zentinel.sentinel.lua.supervisor.pool.WorkerGoneException;
@@ -151,7 +151,7 @@ final class TestReport {
 
     /** The report as pretty-printed JSON. */
     String json() {
-        var mapper = AdminProtocol.mapper();
+        var mapper = AdminJson.mapper();
         AgentResponse response = outcome.response();
         ObjectNode root = mapper.createObjectNode();
         root.set("script", mapper.valueToTree(script));
@@ -201,7 +201,7 @@ final class TestReport {
     }
 
     private static ArrayNode ops(List<HeaderOp> ops) {
-        ArrayNode array = AdminProtocol.mapper().createArrayNode();
+        ArrayNode array = AdminJson.mapper().createArrayNode();
         for (HeaderOp op : ops) {
             ObjectNode node = array.addObject().put("op", op.kind().name().toLowerCase(Locale.ROOT)).put("name", op.name());
             if (op.kind() != HeaderOp.Kind.REMOVE) {
@@ -213,9 +213,9 @@ final class TestReport {
 
     private static JsonNode parse(String json) {
         try {
-            return AdminProtocol.mapper().readTree(json);
+            return AdminJson.mapper().readTree(json);
         } catch (JsonProcessingException e) {
-            return AdminProtocol.mapper().getNodeFactory().textNode(json);
+            return AdminJson.mapper().getNodeFactory().textNode(json);
         }
     }
 }

@@ -59,6 +59,17 @@ class AdminProtocolTest {
         assertTrue(duplicate.startsWith("request is not valid JSON: Duplicate field 'command'"), duplicate);
         String trailing = rejected("{\"command\":\"status\"} {}", ErrorCode.MALFORMED_REQUEST).getMessage();
         assertTrue(trailing.startsWith("request is not valid JSON: Trailing token"), trailing);
+        assertEquals("\"command\" must be a string (was an object)",
+                rejected("{\"command\":{\"name\":\"status\"}}", ErrorCode.MALFORMED_REQUEST).getMessage());
+        assertEquals("unknown member \"verbose\" in the request (allowed: \"command\")",
+                rejected("{\"verbose\":[true],\"command\":1}", ErrorCode.MALFORMED_REQUEST).getMessage());
+        String nestedDuplicate = rejected("{\"command\":\"status\",\"x\":{\"a\":1,\"a\":2}}",
+                ErrorCode.MALFORMED_REQUEST).getMessage();
+        assertTrue(nestedDuplicate.startsWith("request is not valid JSON: Duplicate field 'a'"), nestedDuplicate);
+        String unclosed = rejected("{\"command\":\"status\"", ErrorCode.MALFORMED_REQUEST).getMessage();
+        assertTrue(unclosed.startsWith("request is not valid JSON: Unexpected end-of-input"), unclosed);
+        String trailingAfterArray = rejected("[1] 2", ErrorCode.MALFORMED_REQUEST).getMessage();
+        assertTrue(trailingAfterArray.startsWith("request is not valid JSON: Trailing token"), trailingAfterArray);
     }
 
     @Test
@@ -73,7 +84,7 @@ class AdminProtocolTest {
     void writesOneLineResponses() throws Exception {
         String ok = new String(AdminProtocol.ok(Command.RELOAD, Reports.accepted()), StandardCharsets.UTF_8);
         assertEquals(ok.length() - 1, ok.indexOf('\n'), "exactly one newline, at the end");
-        JsonNode node = AdminProtocol.mapper().readTree(ok);
+        JsonNode node = AdminJson.mapper().readTree(ok);
         assertTrue(node.get("ok").asBoolean());
         assertEquals("reload", node.get("command").asText());
         assertTrue(node.at("/reload/accepted").asBoolean());
@@ -89,7 +100,8 @@ class AdminProtocolTest {
     @Test
     void statusReportSurvivesTheRoundTripWithSnakeCaseNames() throws Exception {
         StatusReport report = Reports.status(Reports.rejected());
-        JsonNode json = AdminProtocol.mapper().valueToTree(report);
+        JsonNode response = AdminJson.mapper().readTree(AdminProtocol.ok(Command.STATUS, report));
+        JsonNode json = response.get("status");
         assertEquals("/run/lua-admin.sock", json.at("/agent/admin_socket_path").asText());
         assertEquals(50_331_648L, json.at("/workers/0/rss_bytes").asLong());
         assertTrue(json.at("/workers/1/rss_bytes").isNull());
@@ -103,7 +115,7 @@ class AdminProtocolTest {
 
     @Test
     void readersIgnoreMembersTheyDoNotKnow() throws Exception {
-        ObjectNode json = AdminProtocol.mapper().valueToTree(Reports.accepted());
+        ObjectNode json = AdminJson.mapper().valueToTree(Reports.accepted());
         json.put("added_later", 1);
         assertEquals(Reports.accepted(), AdminClient.convert(json, ReloadReport.class));
     }

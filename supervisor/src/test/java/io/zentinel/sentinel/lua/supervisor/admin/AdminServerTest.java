@@ -74,7 +74,7 @@ class AdminServerTest {
             }
             String answer = new String(readAll(Channels.newInputStream(channel)), StandardCharsets.UTF_8);
             assertTrue(answer.endsWith("\n") && answer.indexOf('\n') == answer.length() - 1, answer);
-            return AdminProtocol.mapper().readTree(answer);
+            return AdminJson.mapper().readTree(answer);
         }
     }
 
@@ -274,7 +274,7 @@ class AdminServerTest {
             assertTrue(process.waitFor(30, TimeUnit.SECONDS), "perl client finished");
             String answer = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertEquals(0, process.exitValue(), answer);
-            assertError(AdminProtocol.mapper().readTree(answer), "permission-denied",
+            assertError(AdminJson.mapper().readTree(answer), "permission-denied",
                     "uid 65534 may not use this socket; only uid 0 (the agent's) and root may");
             assertEquals(0, handler.reloadCalls.get(), "the refused peer's reload never ran");
         }

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.zentinel.sentinel.lua.supervisor.admin.AdminErrorException;
-import io.zentinel.sentinel.lua.supervisor.admin.AdminProtocol;
+import io.zentinel.sentinel.lua.supervisor.admin.AdminJson;
 import io.zentinel.sentinel.lua.supervisor.admin.AdminServer;
 import io.zentinel.sentinel.lua.supervisor.admin.ReloadReport;
 import io.zentinel.sentinel.lua.supervisor.admin.Reports;
@@ -59,7 +59,7 @@ class ReloadCommandTest {
         try (AdminServer server = serve(Reports.rejected())) {
             CliRun run = CliRun.of("reload", "--json", "--admin-socket", server.socketPath().toString());
             assertEquals(78, run.exitCode(), run.toString());
-            JsonNode json = AdminProtocol.mapper().readTree(run.out());
+            JsonNode json = AdminJson.mapper().readTree(run.out());
             assertFalse(json.get("accepted").asBoolean());
             assertEquals("broken.lua", json.at("/problems/0/file").asText());
             assertEquals(3, json.at("/problems/0/line").asInt());

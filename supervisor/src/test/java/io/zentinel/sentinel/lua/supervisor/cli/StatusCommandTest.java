@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.zentinel.sentinel.lua.supervisor.admin.AdminHandler;
-import io.zentinel.sentinel.lua.supervisor.admin.AdminProtocol;
+import io.zentinel.sentinel.lua.supervisor.admin.AdminJson;
 import io.zentinel.sentinel.lua.supervisor.admin.AdminServer;
 import io.zentinel.sentinel.lua.supervisor.admin.ReloadReport;
 import io.zentinel.sentinel.lua.supervisor.admin.Reports;
@@ -93,7 +93,7 @@ class StatusCommandTest {
         try (AdminServer server = serve(Reports.status(Reports.accepted()))) {
             CliRun run = CliRun.of("status", "--json", "--admin-socket", server.socketPath().toString());
             assertEquals(0, run.exitCode(), run.toString());
-            JsonNode json = AdminProtocol.mapper().readTree(run.out());
+            JsonNode json = AdminJson.mapper().readTree(run.out());
             assertEquals(4242, json.at("/agent/pid").asLong());
             assertEquals(5151, json.at("/workers/0/pid").asLong());
             assertEquals("ready", json.at("/workers/0/state").asText());

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.zentinel.sentinel.lua.supervisor.admin.AdminProtocol;
+import io.zentinel.sentinel.lua.supervisor.admin.AdminJson;
 import io.zentinel.sentinel.lua.supervisor.cli.CliRun;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -93,7 +93,7 @@ class CliIT {
         seedExample(scripts);
         CliRun configured = CliRun.of("check", "--scripts", scripts.toString(), "--json");
         assertEquals(0, configured.exitCode(), configured.toString());
-        JsonNode json = AdminProtocol.mapper().readTree(configured.out());
+        JsonNode json = AdminJson.mapper().readTree(configured.out());
         assertEquals(scripts.toString(), json.get("path").asText());
         assertEquals("my-script", json.at("/scripts/0/name").asText());
         assertEquals("/api/*", json.at("/scripts/0/paths/0").asText());
@@ -150,7 +150,7 @@ class CliIT {
         CliRun run = CliRun.of("test", script.toString(), "--json", "--event",
                 event("{\"phase\":\"request_headers\",\"method\":\"GET\",\"uri\":\"/api/x\"}").toString());
         assertEquals(0, run.exitCode(), run.toString());
-        JsonNode json = AdminProtocol.mapper().readTree(run.out());
+        JsonNode json = AdminJson.mapper().readTree(run.out());
         assertEquals("block", json.at("/decision/kind").asText());
         assertEquals(403, json.at("/decision/status").asInt());
         assertEquals("add", json.at("/request_headers/0/op").asText());

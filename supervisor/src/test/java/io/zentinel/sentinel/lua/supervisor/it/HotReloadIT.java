@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.zentinel.sentinel.lua.supervisor.Supervisor;
-import io.zentinel.sentinel.lua.supervisor.admin.AdminProtocol;
+import io.zentinel.sentinel.lua.supervisor.admin.AdminJson;
 import io.zentinel.sentinel.lua.supervisor.admin.ReloadReport;
 import io.zentinel.sentinel.lua.supervisor.admin.StatusReport;
 import io.zentinel.sentinel.lua.supervisor.cli.CliRun;
@@ -110,7 +110,7 @@ class HotReloadIT {
     private static JsonNode statusJson(Path adminSocket) throws Exception {
         CliRun run = CliRun.of("status", "--json", "--admin-socket", adminSocket.toString());
         assertEquals(0, run.exitCode(), run.toString());
-        return AdminProtocol.mapper().readTree(run.out());
+        return AdminJson.mapper().readTree(run.out());
     }
 
     @Test
