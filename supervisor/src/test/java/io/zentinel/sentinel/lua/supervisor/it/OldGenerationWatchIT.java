@@ -13,7 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
  * launcher gives it, and not under another collector.
  */
 class OldGenerationWatchIT {
-    private static final String WATCHED = "memory - old generation watched: a full collection once it grows 4 MiB over its mark";
+    private static final String WATCHED = "memory - old generation watched: a full collection once it grows 2 MiB over its mark";
 
     @TempDir
     Path dir;
