@@ -4,6 +4,9 @@ import io.zentinel.sentinel.lua.protocol.frame.FlushBatch;
 import io.zentinel.sentinel.lua.protocol.frame.FrameException;
 import io.zentinel.sentinel.lua.protocol.frame.FrameLimits;
 import io.zentinel.sentinel.lua.protocol.frame.FrameReader;
+import org.newsclub.net.unix.BrokenPipeSocketException;
+import org.newsclub.net.unix.ConnectionResetSocketException;
+import org.newsclub.net.unix.SocketClosedException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -249,6 +252,9 @@ public final class ProxyConnection implements Runnable {
         } catch (IOException e) {
             if (closing) {
                 log.debug("{} - closed: {}", name, e.toString());
+            } else if (closedByPeer(e)) {
+                log.info("{} - the proxy closed the connection without reading every answer; {} event(s) unanswered ({})",
+                        name, inFlight(), e.toString());
             } else {
                 log.warn("{} - read failed, closing the connection: {}", name, e.toString());
             }
@@ -259,6 +265,18 @@ public final class ProxyConnection implements Runnable {
             stats.connectionClosed();
             log.debug("{} - connection closed", name);
         }
+    }
+
+    /**
+     * Whether a read failed because the proxy went away rather than because reading broke: it
+     * closed its socket with answers unread in it, and the kernel reset the connection; or the
+     * writer met the proxy's closed end at the same time and junixsocket then reports our socket
+     * as not open (seen as load generators stop). Both are how a proxy that stops or restarts
+     * may end a connection.
+     */
+    private static boolean closedByPeer(IOException e) {
+        return e instanceof ConnectionResetSocketException || e instanceof SocketClosedException
+                || e instanceof BrokenPipeSocketException;
     }
 
     private boolean handshake(FrameReader reader) throws IOException {

@@ -5,8 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.zentinel.sentinel.lua.protocol.frame.FrameLimits;
+import io.zentinel.sentinel.lua.protocol.frame.FrameWriter;
+import io.zentinel.sentinel.lua.supervisor.Supervisor;
 import io.zentinel.sentinel.lua.supervisor.proxy.FakeProxy;
+import io.zentinel.sentinel.lua.supervisor.proxy.GoldenFrames;
 import io.zentinel.sentinel.lua.supervisor.proxy.ProxyCodec;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,6 +23,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.newsclub.net.unix.AFUNIXSocket;
+import org.newsclub.net.unix.AFUNIXSocketAddress;
 
 /**
  * The whole pipeline with real parts: a Unix socket, the supervisor, worker JVMs running LuaJ,
@@ -188,6 +195,41 @@ class PipelineIT {
             assertTrue(failOpen < total - PROXY_MAX_IN_FLIGHT, "fail-open answers: " + failOpen + " of " + total);
             Await.until("killed workers replaced", Duration.ofSeconds(WAIT_SECONDS),
                     () -> agent.readyWorkerPids().size() == 2);
+        }
+    }
+
+    /**
+     * A proxy that exits with answers unread in its socket makes the kernel reset the agent's end
+     * (a read fails with "Connection reset by peer") or, when the agent was writing, junixsocket
+     * close it under the reader ("Not open"); which one the reader meets, and whether it meets
+     * either before a plain end of file, is a race. None of them is a failure of the agent.
+     */
+    @Test
+    void aProxyThatExitsWithAnswersUnreadIsNoWarning() throws Exception {
+        try (LogTap log = new LogTap(); AgentHarness agent = new AgentHarness(dir).scriptResource("seed-example.lua")) {
+            Supervisor supervisor = agent.start("workers { count 1 }\n");
+            for (int round = 1; round <= 8; round++) {
+                AFUNIXSocket leaving = AFUNIXSocket.connectTo(AFUNIXSocketAddress.of(agent.socket()));
+                leaving.setShutdownOnClose(false); // a plain close(2), as when the proxy's process exits
+                FrameWriter frames = new FrameWriter(leaving.getOutputStream(), FrameLimits.PROXY_V2);
+                frames.write((byte) ProxyCodec.HANDSHAKE_REQUEST, GoldenFrames.HANDSHAKE_REQUEST.payload());
+                for (int n = 0; n < 20; n++) {
+                    frames.write((byte) ProxyCodec.REQUEST_HEADERS, requestHeaders("gone-" + n, "GET", "/api/x", true)
+                            .getBytes(StandardCharsets.UTF_8));
+                }
+                int events = 20 * round;
+                Await.until("the answers written", Duration.ofSeconds(WAIT_SECONDS), () -> {
+                    var totals = supervisor.status().totals();
+                    return totals.events() == events && totals.inFlight() == 0;
+                });
+                leaving.close(); // nothing read, not even the handshake's answer
+                Await.until("the agent closed its end", Duration.ofSeconds(WAIT_SECONDS),
+                        () -> supervisor.status().totals().connections() == 0);
+            }
+            assertEquals(List.of(), log.matching("WARN.*proxy-conn"));
+            JsonNode answer = agent.connect().request(requestHeaders("after", "GET", "/api/x", true))
+                    .get(WAIT_SECONDS, TimeUnit.SECONDS);
+            assertEquals("allow", decisionKind(answer), "the agent serves on: " + answer);
         }
     }
 
