@@ -15,7 +15,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The agent as its own process ({@code run --config}) on this test's class path, for tests that
- * signal it; its stdout and stderr go to {@code agent.out} and {@code agent.err} in a directory.
+ * signal it or give its JVM options; its stdout and stderr go to {@code agent.out} and
+ * {@code agent.err} in a directory.
  */
 final class AgentProcess {
     private AgentProcess() {
