@@ -24,20 +24,27 @@ public final class BenchReport {
     private final String title;
     private final List<String> notes;
     private final List<WorkerStarts> workerStarts;
+    private final List<AgentLogWarnings> logWarnings;
+    /** Distinct warning lines of one agent's log shown in the report. */
+    private static final int LOG_WARNINGS_SHOWN = 3;
     private final StringBuilder md = new StringBuilder(8192);
 
     public BenchReport(BenchResults results, MachineInfo machine, String title, List<String> notes) {
-        this(results, machine, title, notes, List.of());
+        this(results, machine, title, notes, List.of(), List.of());
     }
 
-    /** @param workerStarts the workers' start times of each agent the run started, from its log */
+    /**
+     * @param workerStarts the workers' start times of each agent the run started, from its log
+     * @param logWarnings  what each agent the run started logged as warnings and errors
+     */
     public BenchReport(BenchResults results, MachineInfo machine, String title, List<String> notes,
-            List<WorkerStarts> workerStarts) {
+            List<WorkerStarts> workerStarts, List<AgentLogWarnings> logWarnings) {
         this.results = Objects.requireNonNull(results, "results");
         this.machine = Objects.requireNonNull(machine, "machine");
         this.title = Objects.requireNonNull(title, "title");
         this.notes = List.copyOf(notes);
         this.workerStarts = List.copyOf(workerStarts);
+        this.logWarnings = List.copyOf(logWarnings);
     }
 
     public String markdown() {
@@ -346,10 +353,18 @@ public final class BenchReport {
                         + " in flight: no C relay floor with the same event type and concurrency");
             }
         }
+        for (AgentLogWarnings log : logWarnings) {
+            if (!log.lines().isEmpty()) {
+                List<String> shown = log.lines().stream().distinct().limit(LOG_WARNINGS_SHOWN)
+                        .map(w -> "`" + (w.length() > 200 ? w.substring(0, 200) + "…" : w) + "`").toList();
+                warnings.add("agent " + log.scenario() + ": " + log.lines().size() + " warning(s) in its log: "
+                        + String.join("; ", shown) + (log.lines().size() > shown.size() ? "; …" : ""));
+            }
+        }
         line("## Warnings");
         line("");
         if (warnings.isEmpty()) {
-            line("None: every event was answered, by the scripts' own decisions.");
+            line("None: every event was answered, by the scripts' own decisions, and no agent logged a warning.");
         } else {
             warnings.forEach(w -> line("- " + w));
         }

@@ -1,6 +1,7 @@
 package io.zentinel.sentinel.lua.supervisor.cli;
 
 import io.zentinel.sentinel.lua.supervisor.ExitCode;
+import io.zentinel.sentinel.lua.supervisor.bench.AgentLogWarnings;
 import io.zentinel.sentinel.lua.supervisor.bench.BenchReport;
 import io.zentinel.sentinel.lua.supervisor.bench.BenchResults;
 import io.zentinel.sentinel.lua.supervisor.bench.MachineInfo;
@@ -38,7 +39,7 @@ public final class BenchReportCommand implements Callable<Integer> {
     List<String> notes = new ArrayList<>();
 
     @Option(names = "--agent-log", paramLabel = "SCENARIO=FILE", description = "The log of the agent that ran"
-            + " SCENARIO, for its workers' start times; repeatable, in report order.")
+            + " SCENARIO, for its workers' start times and its warnings; repeatable, in report order.")
     Map<String, Path> agentLogs = new LinkedHashMap<>();
 
     @Spec
@@ -57,16 +58,19 @@ public final class BenchReportCommand implements Callable<Integer> {
             return ExitCode.USAGE.code();
         }
         List<WorkerStarts> starts = new ArrayList<>();
+        List<AgentLogWarnings> warnings = new ArrayList<>();
         for (Map.Entry<String, Path> log : agentLogs.entrySet()) {
             try {
-                starts.add(WorkerStarts.fromLog(log.getKey(), Files.readAllLines(log.getValue(), StandardCharsets.UTF_8)));
+                List<String> lines = Files.readAllLines(log.getValue(), StandardCharsets.UTF_8);
+                starts.add(WorkerStarts.fromLog(log.getKey(), lines));
+                warnings.add(AgentLogWarnings.fromLog(log.getKey(), lines));
             } catch (IOException e) {
                 spec.commandLine().getErr().println("sentinel-lua-agent bench report: cannot read " + log.getValue()
                         + ": " + e);
                 return ExitCode.USAGE.code();
             }
         }
-        String markdown = new BenchReport(parsed, MachineInfo.detect(), title, notes, starts).markdown();
+        String markdown = new BenchReport(parsed, MachineInfo.detect(), title, notes, starts, warnings).markdown();
         if (out == null) {
             spec.commandLine().getOut().print(markdown);
             spec.commandLine().getOut().flush();

@@ -210,7 +210,32 @@ class BenchReportTest {
 
         String md = new BenchReport(BenchResults.parse(clean), MACHINE, "B", List.of()).markdown();
 
-        assertTrue(md.contains("## Warnings\n\nNone: every event was answered, by the scripts' own decisions.\n"), md);
+        assertTrue(md.contains("## Warnings\n\nNone: every event was answered, by the scripts' own decisions, and no "
+                + "agent logged a warning.\n"), md);
+        String quietLogs = new BenchReport(BenchResults.parse(clean), MACHINE, "B", List.of(), List.of(),
+                List.of(new AgentLogWarnings("header-only", List.of()))).markdown();
+        assertTrue(quietLogs.contains("None: every event was answered"), quietLogs);
+    }
+
+    @Test
+    void reportsWhatAnAgentLoggedAsWarningsWithUpToThreeDistinctLines() {
+        List<String> clean = List.of(
+                run("c-relay", "floor", Workload.Kind.REQUEST_HEADERS, 1, 1000, 30, 30, 0, SMALL, SMALL),
+                run("agent", "header-only", Workload.Kind.REQUEST_HEADERS, 1, 1000, 300, 200, 0, SMALL, SMALL));
+        AgentLogWarnings body = new AgentLogWarnings("body", List.of(
+                "[WARN] ProxyConnection - proxy-conn-1 - read failed",
+                "[WARN] ProxyConnection - proxy-conn-1 - read failed",
+                "[ERROR] WorkerHandle - worker-2 - killed",
+                "[WARN] WorkerPool - pool - slow",
+                "[WARN] WorkerPool - pool - slower"));
+
+        String md = new BenchReport(BenchResults.parse(clean), MACHINE, "B", List.of(), List.of(),
+                List.of(new AgentLogWarnings("header-only", List.of()), body)).markdown();
+
+        assertTrue(md.contains("## Warnings\n\n- agent body: 5 warning(s) in its log: "
+                + "`[WARN] ProxyConnection - proxy-conn-1 - read failed`; `[ERROR] WorkerHandle - worker-2 - killed`; "
+                + "`[WARN] WorkerPool - pool - slow`; …\n"), md);
+        assertFalse(md.contains("agent header-only:"), md);
     }
 
     @Test
@@ -218,7 +243,7 @@ class BenchReportTest {
         List<WorkerStarts> starts = List.of(new WorkerStarts("header-only", List.of(437L, 440L), List.of()),
                 new WorkerStarts("recycle-workers", List.of(450L, 455L), List.of(900L, 300L, 600L)));
 
-        String md = new BenchReport(BenchResults.parse(lines()), MACHINE, "B", List.of(), starts).markdown();
+        String md = new BenchReport(BenchResults.parse(lines()), MACHINE, "B", List.of(), starts, List.of()).markdown();
 
         assertTrue(md.contains("| header-only | 437 ms, 440 ms | 0 | - | - | - |\n"), md);
         assertTrue(md.contains("| recycle-workers | 450 ms, 455 ms | 3 | 300 ms | 600 ms | 900 ms |\n"), md);
