@@ -19,14 +19,16 @@ import java.util.Objects;
  * figures do not mean what they seem to (lost answers, failure-mode decisions).
  */
 public final class BenchReport {
+    /** Distinct warning lines of one agent's log shown in the report, and the characters of each. */
+    private static final int LOG_WARNINGS_SHOWN = 3;
+    private static final int LOG_WARNING_CHARS = 200;
+
     private final BenchResults results;
     private final MachineInfo machine;
     private final String title;
     private final List<String> notes;
     private final List<WorkerStarts> workerStarts;
     private final List<AgentLogWarnings> logWarnings;
-    /** Distinct warning lines of one agent's log shown in the report. */
-    private static final int LOG_WARNINGS_SHOWN = 3;
     private final StringBuilder md = new StringBuilder(8192);
 
     public BenchReport(BenchResults results, MachineInfo machine, String title, List<String> notes) {
@@ -356,7 +358,7 @@ public final class BenchReport {
         for (AgentLogWarnings log : logWarnings) {
             if (!log.lines().isEmpty()) {
                 List<String> shown = log.lines().stream().distinct().limit(LOG_WARNINGS_SHOWN)
-                        .map(w -> "`" + (w.length() > 200 ? w.substring(0, 200) + "…" : w) + "`").toList();
+                        .map(w -> "`" + (w.length() > LOG_WARNING_CHARS ? w.substring(0, LOG_WARNING_CHARS) + "…" : w) + "`").toList();
                 warnings.add("agent " + log.scenario() + ": " + log.lines().size() + " warning(s) in its log: "
                         + String.join("; ", shown) + (log.lines().size() > shown.size() ? "; …" : ""));
             }
