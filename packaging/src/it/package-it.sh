@@ -44,6 +44,7 @@ required=(
     usr/share/$name/runtime/lib/server/libjvm.so
     usr/share/$name/runtime/lib/server/classes.jsa
     usr/share/$name/lib/worker/worker.jsa
+    usr/share/$name/lib/worker/worker.jsa.jars
     usr/lib/systemd/system/$name.service
     usr/share/man/man1/$name.1.gz
     usr/share/doc/$name/copyright

@@ -5,6 +5,7 @@ import io.zentinel.sentinel.lua.supervisor.ExitCode;
 import io.zentinel.sentinel.lua.supervisor.config.AgentConfig;
 import io.zentinel.sentinel.lua.supervisor.config.ConfigException;
 import io.zentinel.sentinel.lua.supervisor.config.WorkerConfig;
+import io.zentinel.sentinel.lua.supervisor.pool.ArchiveFormat;
 import io.zentinel.sentinel.lua.supervisor.pool.ClassArchive;
 import io.zentinel.sentinel.lua.supervisor.pool.ScriptSet;
 import io.zentinel.sentinel.lua.supervisor.pool.ScriptSetException;
@@ -30,15 +31,17 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code sentinel-lua-agent class-archive [DIR]}: writes the workers' class-data archive (see
+ * {@code sentinel-lua-agent class-archive [DIR]}: writes the workers' class archive (see
  * {@link ClassArchive}) from a training run: a real worker, started exactly as the agent starts
- * its workers plus {@code -XX:ArchiveClassesAtExit}, loads the scripts of DIR and runs a few
- * events of every phase through them, then stops, and the JVM writes the archive as it exits. The
- * archive is then tried as the agent would, and moved into place only if it maps.
+ * its workers plus the training flags of the runtime's {@link ArchiveFormat}, loads the scripts of
+ * DIR and runs a few events of every phase through them, then stops; the JVM writes the archive,
+ * or for an AOT cache the record a second JVM assembles it from, as it exits. The archive is then
+ * tried as the agent would, and moved into place only if it maps.
  */
 @Command(name = "class-archive", mixinStandardHelpOptions = true,
-        description = {"Write the worker JVMs' class-data archive (AppCDS) from a training run: a real worker loads"
-                + " the scripts of DIR and runs sample events of every phase through them.",
+        description = {"Write the worker JVMs' class archive (the AOT cache on Java 25 and newer, before that an"
+                + " AppCDS archive) from a training run: a real worker loads the scripts of DIR and runs sample events"
+                + " of every phase through them.",
             "The agent maps the archive into every worker it starts when its Java runtime and worker jars are those"
                 + " the archive was written with; workers then start faster. The packages ship one; write a new one"
                 + " after changing the Java runtime or the jars."},
@@ -133,18 +136,31 @@ public final class ClassArchiveCommand implements Callable<Integer> {
             Files.createDirectories(written.getParent());
             Files.deleteIfExists(written);
             int events = train(agent.withLogLevel(level), set, written);
+            List<String> workerCommand = new WorkerLauncher(WorkerRuntime.fromSystemProperties(), agent).command();
+            Optional<String> unassembled = ClassArchive.assemble(workerCommand, written);
+            if (unassembled.isPresent()) {
+                err.println("sentinel-lua-agent: the archive could not be made from the training run: "
+                        + unassembled.get());
+                return ExitCode.UNAVAILABLE.code();
+            }
             if (!Files.isRegularFile(written) || Files.size(written) == 0) {
                 err.println("sentinel-lua-agent: the worker JVM wrote no archive to " + written
                         + " (run with --log-level info to see its output)");
                 return ExitCode.UNAVAILABLE.code();
             }
-            WorkerRuntime plain = WorkerRuntime.fromSystemProperties();
-            Optional<String> refused = ClassArchive.refusal(new WorkerLauncher(plain, agent).command(), written);
+            Optional<String> refused = ClassArchive.refusal(workerCommand, written);
             if (refused.isPresent()) {
                 err.println("sentinel-lua-agent: the archive written does not map into a worker: " + refused.get());
                 return ExitCode.UNAVAILABLE.code();
             }
-            Files.setPosixFilePermissions(written, PosixFilePermissions.fromString("rw-r--r--"));
+            Path jars = ClassArchive.jarList(written);
+            Files.writeString(jars, ClassArchive.describeJars(WorkerRuntime.fromSystemProperties().classpath()));
+            for (Path file : List.of(written, jars)) {
+                Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
+            }
+            // the list first: an archive is only used beside a list that matches it
+            Files.move(jars, ClassArchive.jarList(target), StandardCopyOption.REPLACE_EXISTING,
+                    StandardCopyOption.ATOMIC_MOVE);
             Files.move(written, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             out.printf("class archive %s written (%s) in %s: a worker on %s, %d events%n", target,
                     Figures.bytes(Files.size(target)), Figures.millis((System.nanoTime() - begin) / 1_000_000),
@@ -164,10 +180,12 @@ public final class ClassArchiveCommand implements Callable<Integer> {
             err.println("sentinel-lua-agent: interrupted");
             return ExitCode.SOFTWARE.code();
         } finally {
-            try {
-                Files.deleteIfExists(written);
-            } catch (IOException e) {
-                err.println("sentinel-lua-agent: cannot remove " + written + ": " + e.getMessage());
+            for (Path leftover : List.of(written, ArchiveFormat.record(written), ClassArchive.jarList(written))) {
+                try {
+                    Files.deleteIfExists(leftover);
+                } catch (IOException e) {
+                    err.println("sentinel-lua-agent: cannot remove " + leftover + ": " + e.getMessage());
+                }
             }
             out.flush();
             err.flush();
@@ -182,7 +200,7 @@ public final class ClassArchiveCommand implements Callable<Integer> {
 
     /**
      * Runs the training worker: started as the agent starts one, plus the training flags, with
-     * patient timing (the archive is written after Shutdown, as the JVM exits), then the events,
+     * patient timing (the archive or record is written after Shutdown, as the JVM exits), then the events,
      * then a graceful stop. Returns the number of events run.
      */
     static int train(AgentConfig agent, ScriptSet scripts, Path archive)
@@ -194,7 +212,7 @@ public final class ClassArchiveCommand implements Callable<Integer> {
                 WorkerConfig.NO_CPU_LIMIT, w.maxAge(), w.maxExecutions(), 0));
         WorkerRuntime plain = WorkerRuntime.fromSystemProperties();
         List<String> flags = new ArrayList<>(plain.extraJvmArgs());
-        flags.addAll(ClassArchive.trainingFlags(archive));
+        flags.addAll(ArchiveFormat.current().trainingFlags(archive));
         WorkerRuntime runtime = new WorkerRuntime(plain.javaCommand(), plain.classpath(), flags);
         int events = 0;
         try (OfflineWorker worker = OfflineWorker.start(training, runtime, scripts)) {

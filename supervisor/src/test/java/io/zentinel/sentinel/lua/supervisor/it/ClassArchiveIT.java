@@ -7,6 +7,7 @@ import io.zentinel.sentinel.lua.supervisor.Supervisor;
 import io.zentinel.sentinel.lua.supervisor.cli.CliRun;
 import io.zentinel.sentinel.lua.supervisor.config.AgentConfig;
 import io.zentinel.sentinel.lua.supervisor.config.ConfigLoader;
+import io.zentinel.sentinel.lua.supervisor.pool.ArchiveFormat;
 import io.zentinel.sentinel.lua.supervisor.pool.ClassArchive;
 import io.zentinel.sentinel.lua.supervisor.pool.WorkerPool;
 import io.zentinel.sentinel.lua.supervisor.pool.WorkerRuntime;
@@ -65,6 +66,16 @@ class ClassArchiveIT {
         }
         // run outside the reactor's package phase, the modules are class directories: nothing to archive
         Assumptions.assumeTrue(missing.isEmpty(), "worker jars not on the class path as jars: " + missing);
+        // the class path's LuaJ is the published one; the distribution ships it upgraded
+        Path shipped = Path.of(System.getProperty("sentinel.lua.it.worker-lib", "../worker/target/runtime-lib"));
+        Assumptions.assumeTrue(Files.isDirectory(shipped), "no " + shipped + ": the worker module's package phase"
+                + " makes the run-time jars the distribution ships");
+        try (var jars = Files.list(shipped)) {
+            for (Path jar : jars.filter(f -> f.toString().endsWith(".jar")).toList()) {
+                Files.copy(jar, lib.resolve(jar.getFileName()), StandardCopyOption.REPLACE_EXISTING,
+                        StandardCopyOption.COPY_ATTRIBUTES);
+            }
+        }
         archive = lib.resolve("worker.jsa");
         Path scripts = Files.createDirectories(dir.resolve("scripts"));
         try (InputStream in = ClassArchiveIT.class.getResourceAsStream("/scripts/seed-example.lua")) {
@@ -129,11 +140,17 @@ class ClassArchiveIT {
             assertTrue(run.out().startsWith("class archive " + archive + " written ("), run.out());
             assertTrue(run.out().contains(": a worker on 1 script file, 8 events"), run.out());
             assertTrue(Files.size(archive) > 1_000_000, "archive size " + Files.size(archive));
-            assertEquals(List.of(), Files.list(lib).filter(f -> f.toString().endsWith(".new")).toList(),
+            assertEquals(List.of(), Files.list(lib).filter(f -> f.toString().contains(".new")).toList(),
                     "no leftover");
+            assertEquals(WORKER_JARS.size(), Files.readAllLines(ClassArchive.jarList(archive)).size(),
+                    "one line per worker jar in " + ClassArchive.jarList(archive));
 
+            Path classLogs = Files.createDirectories(dir.resolve("class-load"));
+            setProperty(WorkerRuntime.JVM_OPTIONS_PROPERTY, "-Xlog:class+load=info:file=" + classLogs + "/%p.log");
             List<Long> with = startWorkers(config("archived"), log);
+            System.clearProperty(WorkerRuntime.JVM_OPTIONS_PROPERTY);
             assertEquals(1, log.matching("workers - class archive " + Pattern.quote(archive.toString()) + " in use").size());
+            assertLuaAndWorkerClassesCameFromTheArchive(classLogs);
             System.out.println("ClassArchiveIT: worker ready after " + without + " ms without the archive, " + with
                     + " ms with it (2 workers starting at once, on this machine's load)");
 
@@ -144,16 +161,42 @@ class ClassArchiveIT {
             startWorkers(config("stale"), log);
             List<String> refused = log.matching("workers - class archive .* not used, workers start without it: ");
             assertEquals(1, refused.size(), refused.toString());
-            assertTrue(refused.getFirst().contains("timestamp has changed"), refused.getFirst());
+            assertTrue(refused.getFirst().contains("the worker jars changed since it was written (name, size, time: "
+                    + jar.getFileName()), refused.getFirst());
             assertEquals(List.of(), log.matching("worker-\\d+ - .*\\[(warning|error)"),
                     "workers are not handed an archive they would warn about");
+        }
+    }
+
+    /**
+     * Every LuaJ and worker class the workers loaded came from the archive, none from a jar: so
+     * LuaJ's upgraded class files, and the worker's classes that extend them, were archived.
+     */
+    private static void assertLuaAndWorkerClassesCameFromTheArchive(Path classLogs) throws Exception {
+        List<Path> workerLogs = new ArrayList<>();
+        try (var logs = Files.list(classLogs)) {
+            for (Path file : logs.toList()) {
+                if (Files.readString(file).contains(" io.zentinel.sentinel.lua.worker.WorkerMain ")) {
+                    workerLogs.add(file);
+                }
+            }
+        }
+        // the two workers', and with an AOT cache the JVM that tried it, which loads its linked classes at start
+        assertTrue(workerLogs.size() >= 2, "class-load logs of the two workers: " + workerLogs);
+        for (Path file : workerLogs) {
+            List<String> lines = Files.readAllLines(file).stream()
+                    .filter(line -> line.contains(" org.luaj.") || line.contains(" io.zentinel.sentinel.lua.worker."))
+                    .toList();
+            assertTrue(lines.size() > 200, file + ": " + lines.size() + " LuaJ and worker classes loaded");
+            List<String> fromJars = lines.stream().filter(line -> !line.contains("source: shared objects file")).toList();
+            assertEquals(List.of(), fromJars, file + ": classes not taken from the archive");
         }
     }
 
     @Test
     void aWorkerHandedAnArchiveItCannotMapStillStartsAndServes() throws Exception {
         Files.write(archive, new byte[64 * 1024]);
-        setProperty(WorkerRuntime.JVM_OPTIONS_PROPERTY, ClassArchive.useFlag(archive));
+        setProperty(WorkerRuntime.JVM_OPTIONS_PROPERTY, String.join(" ", ClassArchive.useFlags(archive)));
         try (LogTap log = new LogTap()) {
             AgentConfig config = config("forced");
             // handed over without the agent's check, as SENTINEL_LUA_WORKER_JAVA_OPTS would
@@ -163,8 +206,11 @@ class ClassArchiveIT {
                         .filter(w -> w.state() == WorkerState.READY).count() == 2);
             }
             // the JVM says so on stderr, which the agent relays; stdout, the pipe, stayed clean
-            assertTrue(log.matching("worker-\\d+ - .*Not a valid shared archive file").size() >= 2,
-                    log.matching("worker-").toString());
+            String warning = switch (ArchiveFormat.current()) {
+                case APP_CDS -> "Not a valid shared archive file";
+                case AOT_CACHE -> "The AOT cache has a bad magic number";
+            };
+            assertTrue(log.matching("worker-\\d+ - .*" + warning).size() >= 2, log.matching("worker-").toString());
         }
     }
 }
