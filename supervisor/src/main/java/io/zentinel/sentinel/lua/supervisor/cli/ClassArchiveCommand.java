@@ -135,8 +135,9 @@ public final class ClassArchiveCommand implements Callable<Integer> {
         try {
             Files.createDirectories(written.getParent());
             Files.deleteIfExists(written);
-            int events = train(agent.withLogLevel(level), set, written);
-            List<String> workerCommand = new WorkerLauncher(WorkerRuntime.fromSystemProperties(), agent).command();
+            WorkerRuntime plain = WorkerRuntime.fromSystemProperties();
+            int events = train(agent.withLogLevel(level), plain, set, written);
+            List<String> workerCommand = new WorkerLauncher(plain, agent).command();
             Optional<String> unassembled = ClassArchive.assemble(workerCommand, written);
             if (unassembled.isPresent()) {
                 err.println("sentinel-lua-agent: the archive could not be made from the training run: "
@@ -154,7 +155,7 @@ public final class ClassArchiveCommand implements Callable<Integer> {
                 return ExitCode.UNAVAILABLE.code();
             }
             Path jars = ClassArchive.jarList(written);
-            Files.writeString(jars, ClassArchive.describeJars(WorkerRuntime.fromSystemProperties().classpath()));
+            Files.writeString(jars, ClassArchive.describeJars(plain.classpath()));
             for (Path file : List.of(written, jars)) {
                 Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
             }
@@ -199,18 +200,17 @@ public final class ClassArchiveCommand implements Callable<Integer> {
     }
 
     /**
-     * Runs the training worker: started as the agent starts one, plus the training flags, with
+     * Runs the training worker: started on {@code plain} as the agent starts one, plus the training flags, with
      * patient timing (the archive or record is written after Shutdown, as the JVM exits), then the events,
      * then a graceful stop. Returns the number of events run.
      */
-    static int train(AgentConfig agent, ScriptSet scripts, Path archive)
+    static int train(AgentConfig agent, WorkerRuntime plain, ScriptSet scripts, Path archive)
             throws OfflineWorker.StartException, WorkerGoneException, InterruptedException {
         WorkerConfig w = agent.workers();
         Duration patient = Duration.ofSeconds(60);
         AgentConfig training = agent.withWorkers(new WorkerConfig(w.count(), w.vmsPerWorker(), w.heapBytes(),
                 w.memoryBytes(), w.cpuPercent(), w.pidsMax(), patient, patient, w.heartbeatInterval(), w.nice(),
                 WorkerConfig.NO_CPU_LIMIT, w.maxAge(), w.maxExecutions(), 0));
-        WorkerRuntime plain = WorkerRuntime.fromSystemProperties();
         List<String> flags = new ArrayList<>(plain.extraJvmArgs());
         flags.addAll(ArchiveFormat.current().trainingFlags(archive));
         WorkerRuntime runtime = new WorkerRuntime(plain.javaCommand(), plain.classpath(), flags);

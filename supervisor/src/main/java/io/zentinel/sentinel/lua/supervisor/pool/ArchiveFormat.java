@@ -2,6 +2,7 @@ package io.zentinel.sentinel.lua.supervisor.pool;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * The kind of class archive the workers' Java runtime makes and maps (see {@link ClassArchive}).
@@ -18,10 +19,13 @@ public enum ArchiveFormat {
      * Java 25 and newer: the AOT cache (JEPs 483, 514, 515). The training JVM records its
      * classes and method profiles ({@code -XX:AOTMode=record}); a second JVM assembles the cache
      * from that record ({@code -XX:AOTMode=create}), with the classes already linked; workers map
-     * it with {@code -XX:AOTCache}. Measured on the worker: ready in about 170 ms from spawn,
+     * it with {@code -XX:AOTCache}. Measured on the worker: ready in about 200 ms from spawn,
      * against 230 ms with the AppCDS archive (docs/operations.md).
      */
     AOT_CACHE;
+
+    /** Keeps the JVM's notes about the classes it leaves out (JFR's event classes, generated ones) out of the log. */
+    private static final List<String> QUIET = List.of("-Xlog:aot*=error:stderr", "-Xlog:cds*=error:stderr");
 
     /** The first Java feature release whose AOT cache the agent uses. */
     static final int AOT_CACHE_SINCE = 25;
@@ -46,21 +50,19 @@ public enum ArchiveFormat {
 
     /** The flags that map {@code archive} into a JVM, which refuses to start if it cannot. */
     public List<String> strictUseFlags(Path archive) {
-        return switch (this) {
-            case APP_CDS -> List.of("-Xshare:on", "-XX:SharedArchiveFile=" + archive);
-            case AOT_CACHE -> List.of("-XX:AOTMode=on", "-XX:AOTCache=" + archive);
+        String strict = switch (this) {
+            case APP_CDS -> "-Xshare:on";
+            case AOT_CACHE -> "-XX:AOTMode=on";
         };
+        return Stream.concat(Stream.of(strict), useFlags(archive).stream()).toList();
     }
 
-    /**
-     * The flags of the training worker for {@code archive}; they keep the JVM's notes about the
-     * classes it leaves out (JFR's event classes, generated ones) out of the log.
-     */
+    /** The flags of the training worker for {@code archive}, quiet about the classes it leaves out. */
     public List<String> trainingFlags(Path archive) {
         return switch (this) {
             case APP_CDS -> List.of("-XX:ArchiveClassesAtExit=" + archive, "-Xlog:cds*=error:stderr");
-            case AOT_CACHE -> List.of("-XX:AOTMode=record", "-XX:AOTConfiguration=" + record(archive),
-                    "-Xlog:aot*=error:stderr", "-Xlog:cds*=error:stderr");
+            case AOT_CACHE -> Stream.concat(Stream.of("-XX:AOTMode=record", "-XX:AOTConfiguration=" + record(archive)),
+                    QUIET.stream()).toList();
         };
     }
 
@@ -71,8 +73,8 @@ public enum ArchiveFormat {
     public List<String> assemblyFlags(Path archive) {
         return switch (this) {
             case APP_CDS -> List.of();
-            case AOT_CACHE -> List.of("-XX:AOTMode=create", "-XX:AOTConfiguration=" + record(archive),
-                    "-XX:AOTCache=" + archive, "-Xlog:aot*=error:stderr", "-Xlog:cds*=error:stderr");
+            case AOT_CACHE -> Stream.concat(Stream.of("-XX:AOTMode=create", "-XX:AOTConfiguration=" + record(archive),
+                    "-XX:AOTCache=" + archive), QUIET.stream()).toList();
         };
     }
 
