@@ -5,6 +5,7 @@ import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.Objects;
+import java.util.function.Supplier;
 
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
@@ -31,24 +32,41 @@ public final class CryptoLib extends LuaModule {
     private static final HexFormat HEX = HexFormat.of();
 
     private final int maxRandomBytes;
-    private final SecureRandom random;
+    private final Supplier<SecureRandom> random;
 
-    /** A module with {@link #DEFAULT_MAX_RANDOM_BYTES} and a default {@link SecureRandom}. */
+    /**
+     * The process's one {@link SecureRandom} (it is thread-safe), made when a script first asks
+     * for random bytes: making it initialises the JDK's security providers, which took 13-20 ms
+     * of a new worker's start (more under its cgroup's CPU quota), for scripts that rarely use it.
+     */
+    private static final class ProcessRandom {
+        static final SecureRandom INSTANCE = new SecureRandom();
+    }
+
+    /** A module with {@link #DEFAULT_MAX_RANDOM_BYTES} and the process's {@link SecureRandom}, made at its first use. */
     public CryptoLib(ExecutionGuard guard) {
-        this(guard, DEFAULT_MAX_RANDOM_BYTES, new SecureRandom());
+        this(guard, DEFAULT_MAX_RANDOM_BYTES, () -> ProcessRandom.INSTANCE);
     }
 
     /**
      * @param maxRandomBytes largest byte count {@code random_bytes}/{@code random_hex} accept (>= 0)
-     * @param random the source of random bytes (a non-blocking {@code new SecureRandom()} in production)
+     * @param random the source of random bytes
      */
     public CryptoLib(ExecutionGuard guard, int maxRandomBytes, SecureRandom random) {
+        this(guard, maxRandomBytes, supplying(Objects.requireNonNull(random, "random")));
+    }
+
+    private CryptoLib(ExecutionGuard guard, int maxRandomBytes, Supplier<SecureRandom> random) {
         super(guard);
         if (maxRandomBytes < 0) {
             throw new IllegalArgumentException("maxRandomBytes must be >= 0 (was " + maxRandomBytes + ")");
         }
         this.maxRandomBytes = maxRandomBytes;
-        this.random = Objects.requireNonNull(random, "random");
+        this.random = random;
+    }
+
+    private static Supplier<SecureRandom> supplying(SecureRandom random) {
+        return () -> random;
     }
 
     @Override
@@ -114,7 +132,7 @@ public final class CryptoLib extends LuaModule {
             throw new LuaError(fn + ": byte count (" + n + ") exceeds the maximum allowed (" + maxRandomBytes + ")");
         }
         byte[] bytes = new byte[(int) n];
-        random.nextBytes(bytes);
+        random.get().nextBytes(bytes);
         return bytes;
     }
 }
