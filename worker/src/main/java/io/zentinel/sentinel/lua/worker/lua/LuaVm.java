@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
@@ -48,6 +49,10 @@ import org.slf4j.LoggerFactory;
 public final class LuaVm {
     /** Name of the built-in warm-up script (a resource of this jar). */
     static final String WARM_UP_RESOURCE = "/sentinel/lua/warmup.lua";
+    /** The warm-up script's table of one warm-up function per library module, by module name. */
+    static final String LIBRARY_WARM_UPS = "LIBRARY_WARM_UPS";
+    /** The list of the modules to warm up, which the warm-up script's hook reads. */
+    static final String LIBRARIES_TO_WARM = "LIBRARIES_TO_WARM";
 
     private static final Logger LOG = LoggerFactory.getLogger(LuaVm.class);
     private static final Prototype WARM_UP = compileWarmUp();
@@ -165,6 +170,27 @@ public final class LuaVm {
         return new ScriptLoad(script, defined, null);
     }
 
+    /**
+     * The names of the warm-up script's {@value #LIBRARY_WARM_UPS} that a script of the catalog
+     * mentions, sorted, as a Lua list: only the libraries the scripts use are warmed up, since
+     * they cost a new worker's start up to about 80 ms together.
+     */
+    private LuaTable librariesToWarm(LuaValue warmUps) {
+        LuaTable names = new LuaTable();
+        if (warmUps instanceof LuaTable table) {
+            List<String> used = Arrays.stream(table.keys())
+                    .filter(key -> key.type() == LuaValue.TSTRING)
+                    .map(LuaValue::tojstring)
+                    .filter(catalog::mentions)
+                    .sorted()
+                    .toList();
+            for (int i = 0; i < used.size(); i++) {
+                names.rawset(i + 1, LuaValue.valueOf(used.get(i)));
+            }
+        }
+        return names;
+    }
+
     private static ScriptProblem problem(ScriptDefinition script, int line, String reason) {
         return ScriptProblem.newBuilder().setFileName(script.fileName()).setLine(line).setReason(reason).build();
     }
@@ -175,6 +201,12 @@ public final class LuaVm {
      * pay for (so do it before {@link #load()}, whose top-level runs have the script timeout).
      * It runs in an environment of its own and never touches the scripts'. A warm-up that fails
      * (a slow cold start past the timeout, say) is logged and otherwise ignored.
+     *
+     * <p>In VM 0 it also calls the library modules the scripts use ({@link #librariesToWarm}):
+     * otherwise their first calls in a new worker ran cold inside the scripts' first calls, in
+     * every VM at once on one CPU, and with workers retired often some of those calls overran
+     * their deadline. Once per worker is enough: what that warms (class initialisation, the JDK's
+     * security providers, the JIT's counts) belongs to the JVM, not to a VM.
      *
      * @return the result of the warm-up call, or {@code null} when its script did not load
      */
@@ -187,6 +219,7 @@ public final class LuaVm {
             LOG.warn("vm-{} - warm-up script did not load ({}), continuing without warm-up", id, f.message());
             return null;
         }
+        env.rawset(LIBRARIES_TO_WARM, id == 0 ? librariesToWarm(env.rawget(LIBRARY_WARM_UPS)) : new LuaTable());
         HookCall call = HookCall.newBuilder()
                 .setCallId(0)
                 .setPhase(Phase.PHASE_REQUEST_HEADERS)

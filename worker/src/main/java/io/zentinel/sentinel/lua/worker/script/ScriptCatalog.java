@@ -4,8 +4,10 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -13,6 +15,7 @@ import io.zentinel.sentinel.lua.protocol.v1.ScriptProblem;
 import io.zentinel.sentinel.lua.protocol.v1.ScriptSource;
 import io.zentinel.sentinel.lua.worker.dialect.ChunkCompiler;
 import org.luaj.vm2.LuaError;
+import org.luaj.vm2.LuaValue;
 import org.luaj.vm2.Prototype;
 
 /**
@@ -33,12 +36,20 @@ public final class ScriptCatalog {
             Pattern.DOTALL);
     private static final Pattern RUNTIME_POSITION = Pattern.compile("^[^\\s:]+:(\\d+): ");
 
+    private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+
     private final List<ScriptDefinition> scripts;
     private final List<ScriptProblem> problems;
+    private final Set<String> names;
 
     private ScriptCatalog(List<ScriptDefinition> scripts, List<ScriptProblem> problems) {
         this.scripts = List.copyOf(scripts);
         this.problems = List.copyOf(problems);
+        Set<String> found = new HashSet<>();
+        for (ScriptDefinition script : scripts) {
+            collectNames(script.prototype(), found);
+        }
+        this.names = Set.copyOf(found);
     }
 
     /** Compiles {@code sources} (in the order given, which decides who keeps a repeated name). */
@@ -93,6 +104,30 @@ public final class ScriptCatalog {
     /** Scripts left out, in file order. */
     public List<ScriptProblem> problems() {
         return problems;
+    }
+
+    /**
+     * Whether the compiled code of a usable script has {@code name} as a constant: every global it
+     * reads (a library module such as {@code crypto}), and every field or string literal of that
+     * spelling. Comments do not count.
+     */
+    public boolean mentions(String name) {
+        return names.contains(name);
+    }
+
+    /** The identifier-like string constants of {@code prototype} and the functions inside it. */
+    private static void collectNames(Prototype prototype, Set<String> names) {
+        for (LuaValue constant : prototype.k) {
+            if (constant.type() == LuaValue.TSTRING) {
+                String text = constant.tojstring();
+                if (IDENTIFIER.matcher(text).matches()) {
+                    names.add(text);
+                }
+            }
+        }
+        for (Prototype inner : prototype.p) {
+            collectNames(inner, names);
+        }
     }
 
     static ScriptProblem problem(String fileName, int line, String reason) {

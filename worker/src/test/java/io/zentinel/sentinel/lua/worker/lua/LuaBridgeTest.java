@@ -15,6 +15,7 @@ import io.zentinel.sentinel.lua.protocol.v1.HookResult;
 import io.zentinel.sentinel.lua.protocol.v1.Metadata;
 import io.zentinel.sentinel.lua.protocol.v1.RequestInfo;
 import io.zentinel.sentinel.lua.protocol.v1.Verdict;
+import io.zentinel.sentinel.lua.worker.sandbox.RunLimits;
 import org.junit.jupiter.api.Test;
 
 /** Calls through scripts: the seed example, the Rust agent's table form, chains. */
@@ -553,6 +554,28 @@ class LuaBridgeTest {
         assertEquals(Action.ALLOW, verdict(warm).getAction());
         assertTrue(warm.getCtxChanged());
         assertEquals(List.of("lua:count", "n1"), verdict(vm.call(TestVm.requestHeaders("GET", "/"))).getTagsList());
+    }
+
+    @Test
+    void theWarmUpCallsTheLibrariesTheScriptsUseAndNoOthers() {
+        TestVm none = TestVm.loaded("plain.lua", "function on_request_headers(request) sentinel.add_tag('x') end");
+        assertEquals(List.of(Metadata.newBuilder().setKey("warm-up-libraries").setValue("").build()),
+                libraryMetadata(none.vm.warmUp()));
+        TestVm all = TestVm.loaded("all.lua", """
+                local names = { crypto, encoding, http, json, regex, time }
+                function on_request_headers(request) end
+                """);
+        assertEquals(List.of(Metadata.newBuilder().setKey("warm-up-libraries")
+                        .setValue("crypto,encoding,http,json,regex,time").build()),
+                libraryMetadata(all.vm.warmUp()), "every library warmed up without an error");
+        TestVm some = TestVm.loaded("some.lua", "function on_request_headers(request) return crypto.sha1(json.encode({})) end");
+        assertEquals("crypto,json", libraryMetadata(some.vm.warmUp()).get(0).getValue());
+        LuaVm second = new LuaVm(1, RunLimits.defaults(), all.catalog, "1.2.3-test", false);
+        assertEquals("", libraryMetadata(second.warmUp()).get(0).getValue(), "once per worker, in VM 0");
+    }
+
+    private static List<Metadata> libraryMetadata(HookResult warm) {
+        return verdict(warm).getMetadataList().stream().filter(m -> m.getKey().equals("warm-up-libraries")).toList();
     }
 
     @Test

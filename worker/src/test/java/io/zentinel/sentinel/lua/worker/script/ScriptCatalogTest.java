@@ -1,6 +1,7 @@
 package io.zentinel.sentinel.lua.worker.script;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
@@ -93,6 +94,26 @@ class ScriptCatalogTest {
                 "label52.lua:5: does not compile: no visible label 'nowhere' for <goto> at line 3",
                 "const.lua:3: does not compile: attempt to assign to const variable 'limit'"),
                 catalog.problems().stream().map(p -> p.getFileName() + ":" + p.getLine() + ": " + p.getReason()).toList());
+    }
+
+    @Test
+    void theNamesTheScriptsCodeUsesAreKnownButNotTheirComments() {
+        ScriptCatalog catalog = ScriptCatalog.compile(List.of(
+                source("a.lua", """
+                        -- regex.match would be nice here
+                        local digest = crypto
+                        function on_request_headers(request)
+                            local function inner() return json.encode({ x = "time" }) end
+                            return digest.sha256(inner())
+                        end
+                        """),
+                source("bad.lua", "function on_request_headers() return http.url_decode( end")));
+        assertTrue(catalog.mentions("crypto"));
+        assertTrue(catalog.mentions("json"), "a global of a nested function");
+        assertTrue(catalog.mentions("sha256"), "a field");
+        assertTrue(catalog.mentions("time"), "a string literal of that spelling");
+        assertFalse(catalog.mentions("regex"), "only in a comment");
+        assertFalse(catalog.mentions("http"), "only in a script left out");
     }
 
     @Test
