@@ -1,6 +1,7 @@
 package io.zentinel.sentinel.lua.supervisor.cli;
 
 import io.zentinel.sentinel.lua.protocol.v1.HookCall;
+import io.zentinel.sentinel.lua.protocol.v1.ScriptSource;
 import io.zentinel.sentinel.lua.supervisor.ExitCode;
 import io.zentinel.sentinel.lua.supervisor.config.AgentConfig;
 import io.zentinel.sentinel.lua.supervisor.config.ConfigException;
@@ -13,7 +14,9 @@ import io.zentinel.sentinel.lua.supervisor.pool.WorkerGoneException;
 import io.zentinel.sentinel.lua.supervisor.pool.WorkerLauncher;
 import io.zentinel.sentinel.lua.supervisor.pool.WorkerRuntime;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,14 +37,15 @@ import picocli.CommandLine.Spec;
  * {@code sentinel-lua-agent class-archive [DIR]}: writes the workers' class archive (see
  * {@link ClassArchive}) from a training run: a real worker, started exactly as the agent starts
  * its workers plus the training flags of the runtime's {@link ArchiveFormat}, loads the scripts of
- * DIR and runs a few events of every phase through them, then stops; the JVM writes the archive,
+ * DIR and a training script of its own that calls every library module ({@link #LIBRARY_TRAINING}),
+ * runs a few events of every phase through them, then stops; the JVM writes the archive,
  * or for an AOT cache the record a second JVM assembles it from, as it exits. The archive is then
  * tried as the agent would, and moved into place only if it maps.
  */
 @Command(name = "class-archive", mixinStandardHelpOptions = true,
         description = {"Write the worker JVMs' class archive (the AOT cache on Java 25 and newer, before that an"
-                + " AppCDS archive) from a training run: a real worker loads the scripts of DIR and runs sample events"
-                + " of every phase through them.",
+                + " AppCDS archive) from a training run: a real worker loads the scripts of DIR, and a script of the"
+                + " command's own that calls every library module, and runs sample events of every phase through them.",
             "The agent maps the archive into every worker it starts when its Java runtime and worker jars are those"
                 + " the archive was written with; workers then start faster. The packages ship one; write a new one"
                 + " after changing the Java runtime or the jars."},
@@ -79,6 +83,9 @@ public final class ClassArchiveCommand implements Callable<Integer> {
      * example scripts look at, a block and an error status. Which scripts run depends on their
      * metadata; the JVM's classes are what matters, and a few calls load them.
      */
+    /** The training script that calls every library module, a resource of this jar under {@code /sentinel/lua/}. */
+    static final String LIBRARY_TRAINING = "class-archive-libraries.lua";
+
     static final List<String> TRAINING_EVENTS = List.of(
             """
             {"phase": "request_headers", "method": "GET", "uri": "/api/users?id=42",
@@ -136,7 +143,7 @@ public final class ClassArchiveCommand implements Callable<Integer> {
             Files.createDirectories(written.getParent());
             Files.deleteIfExists(written);
             WorkerRuntime plain = WorkerRuntime.fromSystemProperties();
-            int events = train(agent.withLogLevel(level), plain, set, written);
+            int events = train(agent.withLogLevel(level), plain, withLibraryTraining(set), written);
             List<String> workerCommand = new WorkerLauncher(plain, agent).command();
             Optional<String> unassembled = ClassArchive.assemble(workerCommand, written);
             if (unassembled.isPresent()) {
@@ -163,9 +170,9 @@ public final class ClassArchiveCommand implements Callable<Integer> {
             Files.move(jars, ClassArchive.jarList(target), StandardCopyOption.REPLACE_EXISTING,
                     StandardCopyOption.ATOMIC_MOVE);
             Files.move(written, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            out.printf("class archive %s written (%s) in %s: a worker on %s, %d events%n", target,
+            out.printf("class archive %s written (%s) in %s: a worker on %s and %s, %d events%n", target,
                     Figures.bytes(Files.size(target)), Figures.millis((System.nanoTime() - begin) / 1_000_000),
-                    StatusPrinter.plural(set.sources().size(), "script file"), events);
+                    StatusPrinter.plural(set.sources().size(), "script file"), LIBRARY_TRAINING, events);
             return ExitCode.OK.code();
         } catch (OfflineWorker.StartException e) {
             err.println("sentinel-lua-agent: " + e.getMessage());
@@ -191,6 +198,26 @@ public final class ClassArchiveCommand implements Callable<Integer> {
             out.flush();
             err.flush();
         }
+    }
+
+    /**
+     * {@code scripts} and {@value #LIBRARY_TRAINING}, which calls every library module: the
+     * workers warm up the modules their scripts use before they report ready, and the archive
+     * should hold those classes whichever modules that is.
+     */
+    static ScriptSet withLibraryTraining(ScriptSet scripts) {
+        String source;
+        try (InputStream in = ClassArchiveCommand.class.getResourceAsStream("/sentinel/lua/" + LIBRARY_TRAINING)) {
+            if (in == null) {
+                throw new IllegalStateException(LIBRARY_TRAINING + " is missing from the supervisor's jar");
+            }
+            source = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + LIBRARY_TRAINING, e);
+        }
+        List<ScriptSource> sources = new ArrayList<>(scripts.sources());
+        sources.add(ScriptSource.newBuilder().setFileName(LIBRARY_TRAINING).setSource(source).build());
+        return ScriptSet.of(sources);
     }
 
     /** The archive the agent would use, from the launcher's property; {@code null} outside an installation. */

@@ -138,7 +138,7 @@ class ClassArchiveIT {
 
             assertEquals(0, run.exitCode(), run.toString());
             assertTrue(run.out().startsWith("class archive " + archive + " written ("), run.out());
-            assertTrue(run.out().contains(": a worker on 1 script file, 8 events"), run.out());
+            assertTrue(run.out().contains(": a worker on 1 script file and class-archive-libraries.lua, 8 events"), run.out());
             assertTrue(Files.size(archive) > 1_000_000, "archive size " + Files.size(archive));
             assertEquals(List.of(), Files.list(lib).filter(f -> f.toString().contains(".new")).toList(),
                     "no leftover");
