@@ -4,10 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.zentinel.sentinel.lua.protocol.v1.Phase;
+import io.zentinel.sentinel.lua.protocol.v1.ScriptSource;
 import io.zentinel.sentinel.lua.supervisor.pool.ClassArchive;
+import io.zentinel.sentinel.lua.supervisor.pool.ScriptSet;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -23,6 +26,20 @@ class ClassArchiveCommandTest {
 
         assertEquals(EnumSet.of(Phase.PHASE_REQUEST_HEADERS, Phase.PHASE_REQUEST_BODY, Phase.PHASE_RESPONSE_HEADERS,
                 Phase.PHASE_RESPONSE_BODY), phases);
+    }
+
+    @Test
+    void theTrainingRunAddsAScriptThatCallsEveryLibraryModule() {
+        ScriptSource own = ScriptSource.newBuilder().setFileName("10-own.lua").setSource("function on_request_headers() end")
+                .build();
+
+        List<ScriptSource> training = ClassArchiveCommand.withLibraryTraining(ScriptSet.of(List.of(own))).sources();
+
+        assertEquals(List.of("10-own.lua", "class-archive-libraries.lua"),
+                training.stream().map(ScriptSource::getFileName).toList());
+        for (String module : List.of("crypto", "encoding", "http", "json", "regex", "time")) {
+            assertTrue(training.get(1).getSource().contains(" " + module + "."), module);
+        }
     }
 
     @Test

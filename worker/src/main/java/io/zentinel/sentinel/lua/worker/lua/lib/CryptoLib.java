@@ -36,7 +36,7 @@ public final class CryptoLib extends LuaModule {
 
     /**
      * The process's one {@link SecureRandom} (it is thread-safe), made when a script first asks
-     * for random bytes: making it initialises the JDK's security providers, which took 13-20 ms
+     * for random bytes: making it initialises the JDK's security providers, which took 13-21 ms
      * of a new worker's start (more under its cgroup's CPU quota), for scripts that rarely use it.
      */
     private static final class ProcessRandom {
