@@ -78,14 +78,14 @@ public final class ClassArchiveCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    /** The training script that calls every library module, a resource of this jar under {@code /sentinel/lua/}. */
+    static final String LIBRARY_TRAINING = "class-archive-libraries.lua";
+
     /**
      * The training events: each phase, routed and unrouted paths, with and without the headers the
      * example scripts look at, a block and an error status. Which scripts run depends on their
      * metadata; the JVM's classes are what matters, and a few calls load them.
      */
-    /** The training script that calls every library module, a resource of this jar under {@code /sentinel/lua/}. */
-    static final String LIBRARY_TRAINING = "class-archive-libraries.lua";
-
     static final List<String> TRAINING_EVENTS = List.of(
             """
             {"phase": "request_headers", "method": "GET", "uri": "/api/users?id=42",

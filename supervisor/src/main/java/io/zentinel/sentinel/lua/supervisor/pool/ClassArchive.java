@@ -140,7 +140,7 @@ public final class ClassArchive {
      * {@code -version} instead of the main class.
      */
     public static Optional<String> refusal(List<String> workerCommand, Path archive) {
-        return run(workerCommand, ArchiveFormat.current().strictUseFlags(archive), List.of("-version"));
+        return run(workerCommand, ArchiveFormat.current().strictUseFlags(archive), List.of("-version"), JVM_TIMEOUT);
     }
 
     /**
@@ -150,35 +150,47 @@ public final class ClassArchive {
      */
     public static Optional<String> assemble(List<String> workerCommand, Path archive) {
         List<String> flags = ArchiveFormat.current().assemblyFlags(archive);
-        return flags.isEmpty() ? Optional.empty() : run(workerCommand, flags, List.of());
+        return flags.isEmpty() ? Optional.empty() : run(workerCommand, flags, List.of(), JVM_TIMEOUT);
     }
 
     /**
      * Runs {@code workerCommand} with {@code flags} before its class path and {@code tail} in place
-     * of its main class; returns why it failed, or empty when it exited with status 0.
+     * of its main class; returns why it failed, or empty when it exited with status 0. Its output
+     * goes to a temporary file, so that a JVM that hangs is killed after {@code timeout} instead of
+     * holding the caller in a read of its output.
      */
-    private static Optional<String> run(List<String> workerCommand, List<String> flags, List<String> tail) {
+    static Optional<String> run(List<String> workerCommand, List<String> flags, List<String> tail, Duration timeout) {
         List<String> command = new ArrayList<>(workerCommand.subList(0, workerCommand.size() - 1));
         int cp = command.indexOf("-cp");
         command.addAll(cp < 0 ? command.size() : cp, flags);
         command.addAll(tail);
+        Path output = null;
         try {
-            Process process = WorkerLauncher.processBuilder(command).redirectErrorStream(true).start();
+            output = Files.createTempFile("sentinel-lua-class-archive-", ".log");
+            Process process = WorkerLauncher.processBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(output.toFile()).start();
             process.getOutputStream().close();
-            byte[] output = process.getInputStream().readAllBytes();
-            if (!process.waitFor(JVM_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 process.destroyForcibly();
-                return Optional.of("the JVM did not finish within " + JVM_TIMEOUT);
+                return Optional.of("the JVM did not finish within " + timeout);
             }
             if (process.exitValue() == 0) {
                 return Optional.empty();
             }
-            return Optional.of(reason(new String(output, StandardCharsets.UTF_8), process.exitValue()));
+            return Optional.of(reason(Files.readString(output, StandardCharsets.UTF_8), process.exitValue()));
         } catch (IOException e) {
             return Optional.of("the JVM could not be started: " + e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return Optional.of("interrupted while it ran");
+        } finally {
+            if (output != null) {
+                try {
+                    Files.deleteIfExists(output);
+                } catch (IOException e) {
+                    LOG.debug("workers - cannot remove {}: {}", output, e.toString());
+                }
+            }
         }
     }
 

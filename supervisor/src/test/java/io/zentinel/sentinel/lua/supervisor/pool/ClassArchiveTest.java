@@ -8,6 +8,7 @@ import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -15,6 +16,16 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class ClassArchiveTest {
+
+    @Test
+    void aJvmThatHangsIsKilledAfterTheTimeoutAndAFailingOneIsReadFromItsOutput() {
+        // the last element stands for the main class, which run() replaces with its tail
+        assertEquals(Optional.of("the JVM did not finish within PT0.5S"), ClassArchive.run(
+                List.of("sh", "-c", "echo started; sleep 30", "Main"), List.of(), List.of(), Duration.ofMillis(500)));
+        assertEquals(Optional.of("Unable to use shared archive."), ClassArchive.run(
+                List.of("sh", "-c", "echo Error occurred during initialization of VM; echo Unable to use shared archive.;"
+                        + " exit 1", "Main"), List.of(), List.of(), Duration.ofSeconds(30)));
+    }
 
     @Test
     void theReasonIsTheJvmsFirstWarningOrErrorWithoutItsDecoration() {
